@@ -85,8 +85,11 @@ export interface Transaction {
   readonly staged: Map<string, unknown>
 }
 
-/** How a transaction ended. */
-export type TransactionStatus = 'applied' | 'rejected' | 'rolled-back' | 'dry-run'
+/**
+ * How a transaction ended. `unchanged`: every path matched the applied state (same bytes, a
+ * touch, a create and delete inside one window), so nothing ran and no version was used.
+ */
+export type TransactionStatus = 'applied' | 'rejected' | 'rolled-back' | 'dry-run' | 'unchanged'
 
 /** One entry of the audit trail kept by `history()`. */
 export interface TransactionRecord {
@@ -128,6 +131,11 @@ export interface Plugin {
   apply(kernel: Kernel): void | Promise<void>
   /** Subcommands this plugin adds to the `hotreload` CLI, e.g. `backup` for `hotreload backup list`. */
   readonly commands?: Readonly<Record<string, PluginCommand>>
+  /**
+   * Called by the CLI before it prints an event (as text or `--json`): return a copy with
+   * secret values masked. In-process listeners always get the real event.
+   */
+  redactEvent?(event: HotReloadEvent): HotReloadEvent
 }
 
 /** A CLI subcommand contributed by a plugin. Resolves to the process exit code. */
@@ -306,6 +314,8 @@ export interface CoreEventMap {
 export interface PluginEventMap {}
 
 export type EventMap = CoreEventMap & PluginEventMap
+/** Any event before the kernel stamps `version` and `time` on it. */
+export type EventInput = { [K in EventType]: Omit<EventMap[K], 'version' | 'time'> }[EventType]
 export type EventType = keyof EventMap
 export type HotReloadEvent = EventMap[EventType]
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { findConfigFile, loadConfigFile } from './config-file.js'
+import { ConfigFileError } from './errors.js'
+import { createHotReload } from './kernel.js'
+import { createPrinter } from './cli-output.js'
+import type { HotReload, HotReloadEvent, HotReloadOptions, Plugin } from './types.js'
+
+const USAGE = `Usage: hotreload [command] [options]
+
+Commands:
+  watch              watch and apply changes (default)
+  check              validate every watched file once; exit 0 if valid, 1 if not
+  <plugin command>   commands added by plugins, e.g. "backup list"
+
+Options:
+  -c, --config <file>  config file (default: hotreload.config.ts in --root or the current directory)
+  -r, --root <dir>     project root (overrides the config file's root)
+      --dry-run        validate and report what would change, apply nothing
+      --json           one JSON event per line on stdout, for programs
+      --poll           use stat polling instead of native file events
+  -h, --help           this text
+  -v, --version        the version
+
+Exit codes: 0 ok, 1 invalid (check) or command failed, 2 usage or config file error.`
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        root: { type: 'string', short: 'r' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        poll: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    })
+  } catch (error) {
+    process.stderr.write(`hotreload: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) return print(USAGE, 0)
+  if (values.version) return print(readVersion(), 0)
+
+  const json = values.json ?? false
+  const printer = createPrinter({ json, color: !json && process.stdout.isTTY === true && !process.env['NO_COLOR'] })
+  let options: HotReloadOptions
+  try {
+    options = await readOptions(values.config, values.root)
+  } catch (error) {
+    printer.fatal(error)
+    return 2
+  }
+  const plugins = options.plugins ?? []
+  printer.usePlugins(plugins)
+  if (values.poll) options.usePolling = true
+  if (values['dry-run']) options.dryRun = true
+  const [command = 'watch', ...rest] = positionals
+
+  if (command === 'watch') return watch(options, printer)
+  if (command === 'check') return check(options, printer)
+  const owner = plugins.find((p: Plugin) => p.commands?.[command])
+  const pluginCommand = owner?.commands?.[command]
+  if (!pluginCommand) {
+    const known = ['watch', 'check', ...plugins.flatMap((p: Plugin) => Object.keys(p.commands ?? {}))]
+    process.stderr.write(`hotreload: unknown command "${command}". Known commands: ${known.join(', ')}\n`)
+    return 2
+  }
+  const reloader = await start({ ...options, watch: false }, printer, false)
+  if (typeof reloader === 'number') return reloader
+  try {
+    return await pluginCommand.run(rest, {
+      reloader,
+      json,
+      print: (line) => process.stdout.write(`${line}\n`),
+      printError: (line) => process.stderr.write(`${line}\n`),
+    })
+  } finally {
+    await reloader.close()
+  }
+}
+
+async function readOptions(configFlag: string | undefined, rootFlag: string | undefined): Promise<HotReloadOptions> {
+  const searchDir = resolve(rootFlag ?? '.')
+  const file = configFlag ? resolve(configFlag) : await findConfigFile(searchDir)
+  if (!file) {
+    throw new ConfigFileError(`no hotreload.config.ts found in ${searchDir}`, {
+      hint: 'Create hotreload.config.ts exporting defineConfig({...}), or pass --config <file>.',
+    })
+  }
+  const options = await loadConfigFile(file)
+  if (rootFlag) options.root = resolve(rootFlag)
+  return options
+}
+
+async function start(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>, printEvents: boolean): Promise<HotReload | number> {
+  try {
+    return await createHotReload({ ...options, ...(printEvents ? { onEvent: (e: HotReloadEvent) => printer.event(e) } : {}) })
+  } catch (error) {
+    printer.fatal(error)
+    return 2
+  }
+}
+
+async function check(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>): Promise<number> {
+  const reloader = await start({ ...options, watch: false }, printer, true)
+  if (typeof reloader === 'number') return reloader
+  const last = reloader.status().last
+  await reloader.close()
+  const ok = last === undefined || last.status === 'applied' || last.status === 'unchanged' || (last.status === 'dry-run' && last.problems.length === 0)
+  printer.summary(ok, last)
+  return ok ? 0 : 1
+}
+
+async function watch(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>): Promise<number> {
+  // A daemon keeps serving whatever a plugin's stray promise does; report it, never die of it.
+  const report = (error: unknown) => printer.fatal(error, 'unexpected error (still running)')
+  process.on('unhandledRejection', report)
+  process.on('uncaughtException', report)
+  const reloader = await start(options, printer, true)
+  if (typeof reloader === 'number') return reloader
+  return new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      printer.info(`${signal}: closing`)
+      reloader.close().then(
+        () => done(0),
+        (error: unknown) => {
+          printer.fatal(error, 'close failed')
+          done(1)
+        },
+      )
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function print(text: string, code: number): number {
+  process.stdout.write(`${text}\n`)
+  return code
+}
+
+// Run when executed as the bin (through npm's symlink too), not when imported by tests.
+const self = fileURLToPath(import.meta.url)
+const invoked = process.argv[1] ? realpathSync(resolve(process.argv[1])) : ''
+if (invoked === self) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`hotreload: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exit(2)
+    },
+  )
+}

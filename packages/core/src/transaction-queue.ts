@@ -1,0 +1,233 @@
+import { performance } from 'node:perf_hooks'
+import { toErrorInfo, toProblem } from './errors.js'
+import type { FileState } from './file-state.js'
+import type { KernelHooks } from './hooks.js'
+import { describeFailure, makeRecord, summarize, TransactionContext, withStageTimeout } from './transaction.js'
+import type {
+  EventInput,
+  Counters,
+  FileChange,
+  HotReloadEvent,
+  Logger,
+  PluginEvent,
+  ReloadOptions,
+  ResolvedOptions,
+  TransactionReason,
+  TransactionRecord,
+} from './types.js'
+
+interface QueueDeps {
+  readonly hooks: KernelHooks
+  readonly files: FileState
+  readonly options: ResolvedOptions
+  readonly counters: Counters
+  emit(event: EventInput | PluginEvent): void
+  reportError(error: unknown, context: string, plugin?: string): void
+  readonly log: Logger
+}
+
+interface RunOptions {
+  readonly paths: Iterable<string>
+  readonly force?: Iterable<string>
+  readonly dryRun: boolean
+}
+
+/**
+ * Runs transactions one at a time. Paths from the watcher wait in `fresh`; paths of a batch
+ * that was rejected or rolled back wait in `carried` and join every later batch, so a batch
+ * stays all-or-nothing across edits and the state on disk is the state that ends up applied
+ * (or rejected with a reason). Carried paths alone never start a transaction: that would retry
+ * a broken file in a loop.
+ */
+export class TransactionQueue {
+  version = 0
+  last: TransactionRecord | undefined
+  private nextId = 0
+  private running = false
+  private tail: Promise<unknown> = Promise.resolve()
+  private readonly fresh = new Set<string>()
+  private readonly carried = new Set<string>()
+  private watchJobQueued = false
+  private readonly records: TransactionRecord[] = []
+
+  constructor(private readonly deps: QueueDeps) {}
+
+  get busy(): boolean {
+    return this.running
+  }
+
+  pending(): string[] {
+    return [...this.fresh, ...this.carried]
+  }
+
+  history(): readonly TransactionRecord[] {
+    return Object.freeze([...this.records])
+  }
+
+  /** Loads every watched file as it is on disk. */
+  initial(): Promise<TransactionRecord> {
+    return this.enqueue(async () => this.run('initial', { paths: await this.deps.files.scan(), dryRun: this.deps.options.dryRun }))
+  }
+
+  /** Paths flushed by the debouncer. */
+  watched(paths: readonly string[]): void {
+    for (const p of paths) this.fresh.add(p)
+    if (this.watchJobQueued) return
+    this.watchJobQueued = true
+    void this.enqueue(async () => {
+      this.watchJobQueued = false
+      while (this.fresh.size > 0) {
+        const batch = [...this.fresh, ...this.carried]
+        this.fresh.clear()
+        await this.run('watch', { paths: batch, dryRun: this.deps.options.dryRun })
+      }
+    })
+  }
+
+  /** `reload()`: the given paths, or everything on disk and everything known. */
+  manual(options: ReloadOptions): Promise<TransactionRecord> {
+    return this.enqueue(async () => {
+      const paths = options.paths ? options.paths.map(normalize) : await this.everything()
+      return this.run('manual', {
+        paths: [...paths, ...this.carried, ...this.fresh],
+        force: options.force ? paths : [],
+        dryRun: options.dryRun ?? this.deps.options.dryRun,
+      })
+    })
+  }
+
+  /** Every known or present watched path below a directory, for directory-level events. */
+  async underDirectory(dir: string): Promise<string[]> {
+    const prefix = dir === '' ? '' : `${dir}/`
+    const known = [...this.deps.files.baseline().keys()].filter((p) => p.startsWith(prefix))
+    const present = (await this.deps.files.scan()).filter((p) => p.startsWith(prefix))
+    return [...new Set([...known, ...present])]
+  }
+
+  /** Waits for the running and queued transactions to finish. */
+  async drain(): Promise<void> {
+    this.fresh.clear()
+    await this.tail
+  }
+
+  private async everything(): Promise<string[]> {
+    return [...new Set([...(await this.deps.files.scan()), ...this.deps.files.baseline().keys()])]
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(job)
+    this.tail = result.catch((error: unknown) => this.deps.reportError(error, 'a transaction failed unexpectedly'))
+    return result
+  }
+
+  private async run(reason: TransactionReason, run: RunOptions): Promise<TransactionRecord> {
+    const { hooks, files, options, counters } = this.deps
+    this.running = true
+    const started = performance.now()
+    const inputPaths = [...new Set(run.paths)]
+    try {
+      const reconciled = await files.reconcile(inputPaths, run.force ? { force: run.force } : {})
+      counters.suppressed += reconciled.noops.length
+      const tx = new TransactionContext(++this.nextId, this.version + 1, reason, run.dryRun, reconciled.changes, (c) => files.read(c))
+      for (const { path, error } of reconciled.unreadable) {
+        tx.problem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
+      }
+      if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
+        this.nextId--
+        this.carried.clear()
+        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+      }
+      counters.transactions++
+      const elapsed = () => performance.now() - started
+      const late = (error: unknown) => this.deps.reportError(error, `transaction ${tx.id} failed after its time limit`)
+
+      try {
+        tx.changes = await withStageTimeout('detect', options.stageTimeoutMs, tx, () => hooks.detect.promise(tx.changes, tx), late)
+        await withStageTimeout('validate', options.stageTimeoutMs, tx, () => hooks.validate.promise(tx), late)
+      } catch (error) {
+        tx.problem(toProblem(error, tx.currentPlugin ?? 'core'))
+      }
+
+      if (tx.dryRun) return this.finish(tx, 'dry-run', elapsed(), inputPaths)
+      if (tx.problems().length > 0) return this.finish(tx, 'rejected', elapsed(), inputPaths)
+
+      try {
+        await withStageTimeout('apply', options.stageTimeoutMs, tx, () => hooks.apply.promise(tx), late)
+      } catch (error) {
+        const info = describeFailure(error, tx)
+        await this.rollback(tx, error)
+        return this.finish(tx, 'rolled-back', elapsed(), inputPaths, info)
+      }
+      this.version = tx.version
+      files.commit(tx.changes)
+      return this.finish(tx, 'applied', elapsed(), inputPaths)
+    } finally {
+      files.release()
+      this.running = false
+    }
+  }
+
+  private async rollback(tx: TransactionContext, cause: unknown): Promise<void> {
+    const error = cause instanceof Error ? cause : new Error(String(cause))
+    for (const undo of [...tx.undos].reverse()) {
+      try {
+        await withStageTimeout('rollback', this.deps.options.stageTimeoutMs, tx, async () => undo.run(), (late) =>
+          this.deps.reportError(late, `undo of plugin "${undo.plugin}" failed late`, undo.plugin),
+        )
+      } catch (undoError) {
+        this.deps.reportError(undoError, `plugin "${undo.plugin}" could not undo its apply`, undo.plugin)
+      }
+    }
+    await this.deps.hooks.rollback.promise(tx, error)
+  }
+
+  private async finish(
+    tx: TransactionContext,
+    status: TransactionRecord['status'],
+    durationMs: number,
+    inputPaths: readonly string[],
+    error?: ReturnType<typeof toErrorInfo>,
+  ): Promise<TransactionRecord> {
+    const { counters, emit } = this.deps
+    const record = makeRecord(tx, status, this.version, durationMs, error)
+    if (status === 'applied') {
+      counters.applied++
+      this.carried.clear()
+    } else if (status === 'rejected' || status === 'rolled-back') {
+      if (status === 'rejected') counters.rejected++
+      else counters.rolledBack++
+      for (const p of inputPaths) this.carried.add(p)
+    }
+    this.records.push(record)
+    if (this.records.length > this.deps.options.historyLimit) this.records.shift()
+    this.last = record
+
+    const paths = pathsOf(tx.changes)
+    const base = { id: tx.id, reason: tx.reason, changes: summarize(tx.changes), paths, durationMs: record.durationMs }
+    if (status === 'applied') {
+      for (const event of tx.events) emit(event)
+      emit({ type: 'applied', ...base, plugins: record.plugins })
+    } else if (status === 'rejected') {
+      emit({ type: 'rejected', ...base, problems: record.problems })
+    } else if (status === 'rolled-back' && error) {
+      emit({ type: 'rolled-back', ...base, error })
+    } else if (status === 'dry-run') {
+      emit({ type: 'dry-run', ...base, problems: record.problems, plugins: record.plugins })
+    }
+    await this.deps.hooks.notify.promise(record)
+    return record
+  }
+}
+
+function pathsOf(changes: readonly FileChange[]): string[] {
+  const out: string[] = []
+  for (const c of changes) {
+    if (c.from !== undefined) out.push(c.from)
+    out.push(c.path)
+  }
+  return out
+}
+
+function normalize(path: string): string {
+  return path.replaceAll('\\', '/').replace(/^\.\//, '')
+}
