@@ -1,0 +1,175 @@
+import { isAbsolute, relative, sep } from 'node:path'
+import picomatch from 'picomatch'
+
+/**
+ * Decides which root-relative paths the kernel watches. Every path is posix, relative to the root,
+ * without a leading `./`. Include and exclude sets can grow and shrink while the watcher runs
+ * (plugins exclude their own outputs), so every query reads the current sets.
+ */
+export interface PathMatcher {
+  /** root-relative posix path of a FILE: matches an include glob and no exclude glob/path */
+  isWatched(rel: string): boolean
+  /** excluded by an ignore glob or an excluded path (a directory excludes everything under it) */
+  isExcluded(rel: string): boolean
+  /** could a directory at `rel` ('' = root) contain watched files? (pruned by include glob bases and by exclusion) */
+  couldContain(dirRel: string): boolean
+  /** Adds include globs; returns their removal. */
+  include(globs: readonly string[]): () => void
+  /** Adds exclude globs or absolute paths (absolute paths under root become root-relative); returns their removal. */
+  exclude(globsOrAbsolutePaths: readonly string[]): () => void
+}
+
+interface IncludeEntry {
+  readonly glob: string
+  /** Directory the glob cannot match outside of ('' = anywhere). */
+  readonly base: string
+  /** How many directory levels below `base` a match can be; Infinity for `**`, braces, negations. */
+  readonly maxDirDepth: number
+  /** A literal file path: only its ancestors can contain it. */
+  readonly literal: boolean
+}
+
+interface ExcludeEntry {
+  readonly pattern: string
+  /** A literal path (no glob characters): excludes itself and everything under it. */
+  readonly literal: boolean
+}
+
+// `dot: true` so that dotfiles are hidden by the `**/.*` exclude (which the user may replace) and
+// not silently by the include globs.
+const PICO_OPTIONS = { dot: true } as const
+
+/**
+ * Creates a matcher for `root` from include globs and exclude globs or paths. A literal exclude
+ * (an absolute path under root, or a relative path without glob characters) excludes that path
+ * and everything below it; an exclude glob matching a directory does the same.
+ */
+export function createPathMatcher(root: string, include: readonly string[], exclude: readonly string[]): PathMatcher {
+  const includes: IncludeEntry[] = []
+  const excludes: ExcludeEntry[] = []
+  let includeTest: (rel: string) => boolean = () => false
+  let excludeGlobTest: (rel: string) => boolean = () => false
+  let excludedPaths = new Set<string>()
+
+  function rebuild(): void {
+    const globs = includes.map((e) => e.glob)
+    includeTest = globs.length > 0 ? picomatch(globs, PICO_OPTIONS) : () => false
+    const excludeGlobs = excludes.filter((e) => !e.literal).map((e) => e.pattern)
+    excludeGlobTest = excludeGlobs.length > 0 ? picomatch(excludeGlobs, PICO_OPTIONS) : () => false
+    excludedPaths = new Set(excludes.filter((e) => e.literal).map((e) => e.pattern))
+  }
+
+  function addIncludes(globs: readonly string[]): () => void {
+    const added = globs.map(toIncludeEntry)
+    includes.push(...added)
+    rebuild()
+    return once(() => {
+      for (const entry of added) removeOne(includes, entry)
+      rebuild()
+    })
+  }
+
+  function addExcludes(patterns: readonly string[]): () => void {
+    const added = patterns.map((p) => toExcludeEntry(root, p)).filter((e): e is ExcludeEntry => e !== undefined)
+    excludes.push(...added)
+    rebuild()
+    return once(() => {
+      for (const entry of added) removeOne(excludes, entry)
+      rebuild()
+    })
+  }
+
+  function isExcluded(rel: string): boolean {
+    const path = normalizeRel(rel)
+    if (excludedPaths.has('')) return true
+    if (path === '') return false
+    // A path is excluded when it or any directory above it is: `**/.*` names `.hotreload`, and
+    // everything in `.hotreload/backups/` must be hidden with it.
+    let end = path.indexOf('/')
+    for (;;) {
+      const prefix = end === -1 ? path : path.slice(0, end)
+      if (excludedPaths.has(prefix) || excludeGlobTest(prefix)) return true
+      if (end === -1) return false
+      end = path.indexOf('/', end + 1)
+    }
+  }
+
+  function couldContain(dirRel: string): boolean {
+    const dir = normalizeRel(dirRel)
+    if (isExcluded(dir)) return false
+    return includes.some((entry) => entryCouldContain(entry, dir))
+  }
+
+  addIncludes(include)
+  addExcludes(exclude)
+
+  return {
+    isWatched(rel) {
+      const path = normalizeRel(rel)
+      return path !== '' && includeTest(path) && !isExcluded(path)
+    },
+    isExcluded,
+    couldContain,
+    include: addIncludes,
+    exclude: addExcludes,
+  }
+}
+
+function entryCouldContain(entry: IncludeEntry, dir: string): boolean {
+  if (dir === '') return true
+  const { base } = entry
+  // The directory is above the glob's base: the base (or the literal file) may be inside it.
+  if (base === '' ? false : base.startsWith(`${dir}/`)) return true
+  if (entry.literal) return false
+  if (base !== '' && dir !== base && !dir.startsWith(`${base}/`)) return false
+  const depthBelowBase = base === '' ? dir.split('/').length : dir === base ? 0 : dir.slice(base.length + 1).split('/').length
+  return depthBelowBase <= entry.maxDirDepth
+}
+
+function toIncludeEntry(raw: string): IncludeEntry {
+  const glob = stripDotSlash(raw)
+  const scan = picomatch.scan(glob)
+  if (scan.negated) return { glob, base: '', maxDirDepth: Infinity, literal: false }
+  if (!scan.isGlob) return { glob, base: glob, maxDirDepth: 0, literal: true }
+  const rest = scan.glob
+  // Segments of the glob below its base bound the depth, unless `**` or a brace (which may hold
+  // a `/`) or an extglob makes that count unreliable.
+  const unbounded = rest.includes('**') || rest.includes('{') || scan.isExtglob
+  return { glob, base: scan.base, maxDirDepth: unbounded ? Infinity : rest.split('/').length - 1, literal: false }
+}
+
+function toExcludeEntry(root: string, raw: string): ExcludeEntry | undefined {
+  if (isAbsolute(raw)) {
+    const rel = relative(root, raw)
+    // A path outside the root can never be reported by a watcher of the root.
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined
+    return { pattern: rel.split(sep).join('/'), literal: true }
+  }
+  const pattern = stripDotSlash(raw)
+  return { pattern, literal: !picomatch.scan(pattern).isGlob }
+}
+
+function stripDotSlash(p: string): string {
+  let s = p
+  while (s.startsWith('./')) s = s.slice(2)
+  return s.endsWith('/') && s.length > 1 ? s.slice(0, -1) : s
+}
+
+function normalizeRel(rel: string): string {
+  const s = stripDotSlash(rel)
+  return s === '.' ? '' : s
+}
+
+function removeOne<T>(list: T[], item: T): void {
+  const i = list.indexOf(item)
+  if (i !== -1) list.splice(i, 1)
+}
+
+function once(fn: () => void): () => void {
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    fn()
+  }
+}
