@@ -1,0 +1,160 @@
+import { join, relative, sep } from 'node:path'
+import type { Stats } from 'node:fs'
+import { watch, type FSWatcher } from 'chokidar'
+import { WatcherError } from './errors.js'
+import type { PathMatcher } from './path-matcher.js'
+
+/** The raw chokidar events the kernel listens to. */
+export type RawEventKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'
+
+const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
+
+export interface WatcherOptions {
+  /** Absolute root directory; events carry paths relative to it. */
+  root: string
+  /** Consulted for every path, at start and for each event, so later include/exclude calls apply. */
+  matcher: PathMatcher
+  /** Stat polling instead of native events (network drives, some containers). */
+  usePolling?: boolean
+  /** Poll interval when `usePolling` is set. Default 100 ms. */
+  pollIntervalMs?: number
+  /** Called for each event on a watched file, or on a directory that could hold watched files. */
+  onEvent(kind: RawEventKind, rel: string): void
+  /** Called for watcher failures, converted to a `WatcherError` with a hint. Never followed by a throw. */
+  onError(error: WatcherError): void
+}
+
+/** A running watcher of the root. */
+export interface FileWatcher {
+  /** Stops watching and releases every handle. Idempotent: later calls return the same promise. */
+  close(): Promise<void>
+  /**
+   * Starts watching directories the matcher allows since the start (after `include()`), below
+   * `dirRel` ('' = root). Files already there are not reported: the caller scans them itself.
+   */
+  refresh(dirRel?: string): void
+}
+
+/**
+ * Starts chokidar on `options.root`, pruning directories that cannot hold watched files and
+ * reporting only watched files. Existing files are not reported (the kernel scans them itself).
+ * Resolves once chokidar has read the tree and is ready to report changes.
+ */
+export async function startWatcher(options: WatcherOptions): Promise<FileWatcher> {
+  const { root, matcher } = options
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  const relOf = (absolute: string): string => relative(root, absolute).split(sep).join('/')
+
+  const report = (error: WatcherError): void => {
+    try {
+      options.onError(error)
+    } catch (thrown) {
+      // The error listener itself failed: there is nobody left to tell but the process.
+      process.emitWarning(`hotreload: the watcher's error handler threw: ${String(thrown)} (while reporting: ${error.message})`)
+    }
+  }
+
+  const ignored = (absolute: string, stats?: Stats): boolean => {
+    const rel = relOf(absolute)
+    if (rel === '') return false
+    if (rel.startsWith('..')) return true
+    if (stats === undefined) {
+      // chokidar asks once before it has stats: keep anything that may be a watched file or a
+      // directory on the way to one.
+      return matcher.isExcluded(rel) || (!matcher.isWatched(rel) && !matcher.couldContain(rel))
+    }
+    return stats.isDirectory() ? !matcher.couldContain(rel) : !matcher.isWatched(rel)
+  }
+
+  const chokidar: FSWatcher = watch(root, {
+    ignored,
+    ignoreInitial: true,
+    // Editors' atomic saves (unlink then add) become one `change`; reconciliation compares bytes anyway.
+    atomic: true,
+    usePolling: options.usePolling ?? false,
+    interval: options.pollIntervalMs ?? 100,
+    binaryInterval: options.pollIntervalMs ?? 100,
+    persistent: true,
+  })
+
+  chokidar.on('all', (event, absolute) => {
+    if (closed || !RAW_EVENT_KINDS.has(event)) return
+    const kind = event as RawEventKind
+    try {
+      const rel = relOf(absolute)
+      if (rel === '' || rel.startsWith('..')) return
+      const isDir = kind === 'addDir' || kind === 'unlinkDir'
+      // The matcher may have changed since chokidar decided to watch this path.
+      if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
+      options.onEvent(kind, rel)
+    } catch (thrown) {
+      report(new WatcherError(`handling the watcher's "${kind}" event for ${relOf(absolute)} failed: ${errorMessage(thrown)}`, { cause: thrown, path: relOf(absolute) }))
+    }
+  })
+  chokidar.on('error', (error) => {
+    if (!closed) report(toWatcherError(error, root))
+  })
+
+  await new Promise<void>((resolve) => chokidar.once('ready', resolve))
+
+  return {
+    close() {
+      closed = true
+      closing ??= chokidar.close()
+      return closing
+    },
+    refresh(dirRel = '') {
+      if (!closed) chokidar.add(join(root, dirRel))
+    },
+  }
+}
+
+/**
+ * Turns what chokidar reports into a `WatcherError` that says what failed and what to do about
+ * it. `path` is root-relative when the failing path is inside the root.
+ */
+export function toWatcherError(error: unknown, root: string): WatcherError {
+  const err = error instanceof Error ? error : new Error(String(error))
+  const errno = err as NodeJS.ErrnoException
+  const code = typeof errno.code === 'string' ? errno.code : undefined
+  const absolute = typeof errno.path === 'string' ? errno.path : undefined
+  const rel = absolute === undefined ? undefined : relative(root, absolute).split(sep).join('/')
+  const path = rel === undefined ? undefined : rel.startsWith('..') ? absolute : rel || '.'
+  const where = path === undefined ? root : path
+  switch (code) {
+    case 'ENOSPC':
+      return new WatcherError(`the system limit on file watchers was reached while watching ${where} (ENOSPC)`, {
+        path,
+        cause: err,
+        hint:
+          'Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (add it to /etc/sysctl.conf to keep it), ' +
+          'or narrow `include` so fewer directories are watched.',
+      })
+    case 'EACCES':
+    case 'EPERM':
+      return new WatcherError(`cannot watch ${where}: permission denied (${code})`, {
+        path,
+        cause: err,
+        hint: `The path is not readable by this process: fix its permissions (directories need read and execute), or add it to \`ignore\`.`,
+      })
+    case 'EMFILE':
+    case 'ENFILE':
+      return new WatcherError(`too many open files while watching ${where} (${code})`, {
+        path,
+        cause: err,
+        hint: 'Raise the limit with `ulimit -n 65536` in the shell that starts hotreload, or set `usePolling: true`.',
+      })
+    default:
+      return new WatcherError(`the file watcher failed on ${where}: ${err.message}`, {
+        path,
+        cause: err,
+        hint: 'Changes may be missed until this is fixed; if it persists, restart hotreload or set `usePolling: true`.',
+      })
+  }
+}
+
+function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown)
+}
