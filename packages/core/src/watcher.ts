@@ -1,5 +1,6 @@
 import { join, relative, sep } from 'node:path'
 import type { Stats } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
 import { WatcherError } from './errors.js'
 import type { PathMatcher } from './path-matcher.js'
@@ -8,6 +9,12 @@ import type { PathMatcher } from './path-matcher.js'
 export type RawEventKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'
 
 const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
+
+// chokidar drops a file's fs events for 5 ms after one it handled and its `change` events for
+// 50 ms after one it emitted, with no trailing event. A write inside that window (the second half
+// of a truncate-then-write, the last write of a stream) is reported by nobody. So, this long
+// after each add/change, the file is stat'ed again and reported once more if it moved.
+const TRAILING_CHECK_MS = 60
 
 export interface WatcherOptions {
   /** Absolute root directory; events carry paths relative to it. */
@@ -18,6 +25,12 @@ export interface WatcherOptions {
   usePolling?: boolean
   /** Poll interval when `usePolling` is set. Default 100 ms. */
   pollIntervalMs?: number
+  /**
+   * How long chokidar holds an `unlink` to see whether an `add` of the same path follows (an
+   * editor's atomic save becomes one `change`). Keep it below the debounce so a rename's unlink
+   * lands in the same batch as its add. Default 25 ms; 0 turns it off.
+   */
+  atomicMs?: number
   /** Called for each event on a watched file, or on a directory that could hold watched files. */
   onEvent(kind: RawEventKind, rel: string): void
   /** Called for watcher failures, converted to a `WatcherError` with a hint. Never followed by a throw. */
@@ -72,26 +85,52 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     ignored,
     ignoreInitial: true,
     // Editors' atomic saves (unlink then add) become one `change`; reconciliation compares bytes anyway.
-    atomic: true,
+    atomic: options.atomicMs === 0 ? false : (options.atomicMs ?? 25),
     usePolling: options.usePolling ?? false,
     interval: options.pollIntervalMs ?? 100,
     binaryInterval: options.pollIntervalMs ?? 100,
     persistent: true,
   })
 
-  chokidar.on('all', (event, absolute) => {
-    if (closed || !RAW_EVENT_KINDS.has(event)) return
-    const kind = event as RawEventKind
+  const deliver = (kind: RawEventKind, rel: string): void => {
     try {
-      const rel = relOf(absolute)
-      if (rel === '' || rel.startsWith('..')) return
-      const isDir = kind === 'addDir' || kind === 'unlinkDir'
-      // The matcher may have changed since chokidar decided to watch this path.
-      if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
       options.onEvent(kind, rel)
     } catch (thrown) {
-      report(new WatcherError(`handling the watcher's "${kind}" event for ${relOf(absolute)} failed: ${errorMessage(thrown)}`, { cause: thrown, path: relOf(absolute) }))
+      report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
     }
+  }
+
+  const trailing = new Map<string, NodeJS.Timeout>()
+  const checkLater = (absolute: string, rel: string, seen: Stats | undefined): void => {
+    clearTimeout(trailing.get(rel))
+    const timer = setTimeout(() => {
+      trailing.delete(rel)
+      stat(absolute).then(
+        (now) => {
+          if (closed || !matcher.isWatched(rel)) return
+          if (!seen || now.mtimeMs !== seen.mtimeMs || now.size !== seen.size || now.ino !== seen.ino) deliver('change', rel)
+        },
+        // Gone since: chokidar reports the unlink itself.
+        (error: unknown) => {
+          if (!closed && !isMissing(error)) report(toWatcherError(error, root))
+        },
+      )
+    }, TRAILING_CHECK_MS)
+    timer.unref()
+    trailing.set(rel, timer)
+  }
+
+  chokidar.on('all', (event, absolute, stats) => {
+    if (closed || !RAW_EVENT_KINDS.has(event)) return
+    const kind = event as RawEventKind
+    const rel = relOf(absolute)
+    if (rel === '' || rel.startsWith('..')) return
+    const isDir = kind === 'addDir' || kind === 'unlinkDir'
+    // The matcher may have changed since chokidar decided to watch this path.
+    if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
+    deliver(kind, rel)
+    if (kind === 'add' || kind === 'change') checkLater(absolute, rel, stats)
+    if (kind === 'unlink') clearTimeout(trailing.get(rel))
   })
   chokidar.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
@@ -102,6 +141,8 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   return {
     close() {
       closed = true
+      for (const timer of trailing.values()) clearTimeout(timer)
+      trailing.clear()
       closing ??= chokidar.close()
       return closing
     },
@@ -153,6 +194,11 @@ export function toWatcherError(error: unknown, root: string): WatcherError {
         hint: 'Changes may be missed until this is fixed; if it persists, restart hotreload or set `usePolling: true`.',
       })
   }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
 function errorMessage(thrown: unknown): string {
