@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join, posix } from 'node:path'
+import { writeFileAtomic } from '@hotreload/core'
+import type { Manifest, ManifestEntry } from './types.js'
+
+/**
+ * The fingerprinted name of a logical path: the first `length` hex characters of its sha256
+ * inserted before the last extension (`css/app.css` -> `css/app.3f2a9c1b.css`), or appended
+ * when there is none (`LICENSE` -> `LICENSE.3f2a9c1b`). A leading dot is not an extension.
+ */
+export function fingerprintedName(logicalPath: string, sha256: string, length: number): string {
+  const dir = posix.dirname(logicalPath)
+  const base = posix.basename(logicalPath)
+  const ext = posix.extname(base)
+  const stem = base.slice(0, base.length - ext.length)
+  const name = `${stem}.${sha256.slice(0, length)}${ext}`
+  return dir === '.' ? name : `${dir}/${name}`
+}
+
+/** Code-unit order: the same on every machine and locale, so manifest diffs stay readable. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * The manifest file's text: keys sorted, entry fields in a fixed order, two-space indent and a
+ * final newline, so an edit to one asset changes only its lines.
+ */
+export function serializeManifest(entries: ReadonlyMap<string, ManifestEntry>): string {
+  const ordered: Record<string, ManifestEntry> = {}
+  for (const key of [...entries.keys()].sort(compareKeys)) {
+    const e = entries.get(key) as ManifestEntry
+    ordered[key] = { file: e.file, hash: e.hash, size: e.size, integrity: e.integrity }
+  }
+  return `${JSON.stringify(ordered, null, 2)}\n`
+}
+
+/** A frozen plain-object copy with sorted keys, safe to hand to application code. */
+export function freezeManifest(entries: ReadonlyMap<string, ManifestEntry>): Manifest {
+  const out: Record<string, ManifestEntry> = {}
+  for (const key of [...entries.keys()].sort(compareKeys)) out[key] = Object.freeze({ ...(entries.get(key) as ManifestEntry) })
+  return Object.freeze(out)
+}
+
+/** The dot-prefixed temp name used next to `path`, hidden from the default ignore globs. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+}
+
+/**
+ * Writes the new manifest to a temp file beside `path` (creating the directory) and fsyncs it,
+ * so that whether the manifest can be written is known during validate, and apply is a single
+ * rename. Returns the temp path. Rejects with the file system's error; nothing is left behind.
+ */
+export async function stageManifestFile(path: string, text: string): Promise<string> {
+  await mkdir(dirname(path), { recursive: true })
+  const temp = tempPathFor(path)
+  const handle = await open(temp, 'wx', 0o644)
+  try {
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+  return temp
+}
+
+/** Moves a staged manifest into place; readers see the old file or the new one, never a part. */
+export function commitManifestFile(temp: string, path: string): Promise<void> {
+  return rename(temp, path)
+}
+
+/**
+ * The manifest's bytes on disk now, to restore on rollback; `undefined` when there is none yet
+ * (restoring then means removing what this transaction wrote).
+ */
+export async function readManifestFile(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** Puts back the bytes `readManifestFile` returned, atomically, or removes the file if there were none. */
+export async function restoreManifestFile(path: string, previous: Buffer | undefined): Promise<void> {
+  if (previous === undefined) await rm(path, { force: true })
+  else await writeFileAtomic(path, previous)
+}

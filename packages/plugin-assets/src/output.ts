@@ -1,0 +1,97 @@
+import { constants } from 'node:fs'
+import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { AssetCopyError, describeFsError } from './errors.js'
+import { dirname, join } from 'node:path'
+import { tempPathFor } from './manifest.js'
+
+/**
+ * The fingerprinted copies of each asset in the output directory, newest first, bounded by
+ * `keep`. Copies are content-addressed (the hash is in the name), so a copy is never rewritten
+ * in place: a new version is a new file and a superseded one is removed once `keep` newer
+ * versions of the same asset exist. A deleted asset keeps its copies (pages already sent may
+ * still ask for them) until it is re-created and superseded again.
+ */
+export class CopyRetention {
+  private readonly versions = new Map<string, string[]>()
+
+  constructor(private readonly keep: number) {}
+
+  /** Makes `file` the newest version of `logicalPath`; returns the files that fall out of retention. */
+  record(logicalPath: string, file: string): string[] {
+    const list = (this.versions.get(logicalPath) ?? []).filter((f) => f !== file)
+    list.unshift(file)
+    const dropped = list.splice(this.keep)
+    this.versions.set(logicalPath, list)
+    return dropped
+  }
+
+  /** The kept files of one asset, newest first. */
+  files(logicalPath: string): readonly string[] {
+    return this.versions.get(logicalPath) ?? []
+  }
+
+  /** Captures the lists of `logicalPaths`, for an undo that puts them back. */
+  snapshot(logicalPaths: Iterable<string>): () => void {
+    const saved = new Map<string, string[] | undefined>()
+    for (const p of logicalPaths) if (!saved.has(p)) saved.set(p, this.versions.get(p)?.slice())
+    return () => {
+      for (const [p, list] of saved) {
+        if (list === undefined) this.versions.delete(p)
+        else this.versions.set(p, list)
+      }
+    }
+  }
+}
+
+/** A temp path in the same directory as the copy, so moving it into place is an atomic rename. */
+export async function copyTempFor(outputDir: string, file: string): Promise<string> {
+  const final = join(outputDir, file)
+  await mkdir(dirname(final), { recursive: true })
+  return tempPathFor(final)
+}
+
+/**
+ * Whether a copy with this name and size already exists. The name carries the content hash,
+ * so a same-size file under it is taken as that content (a copy truncated by a crash has
+ * another size and is written again).
+ */
+export async function hasCopy(path: string, size: number): Promise<boolean> {
+  try {
+    const s = await stat(path)
+    return s.isFile() && s.size === size
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw error
+  }
+}
+
+/** Copies an existing copy's bytes to a new temp file (for renames, whose content is unchanged). */
+export function duplicateCopy(source: string, temp: string): Promise<void> {
+  return copyFile(source, temp, constants.COPYFILE_EXCL)
+}
+
+/** Writes bytes already in memory to a new temp copy; rejects with an `AssetCopyError`. */
+export async function writeCopy(temp: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFile(temp, bytes, { flag: 'wx', mode: 0o644 })
+  } catch (error) {
+    const { reason, hint } = describeFsError(error)
+    throw new AssetCopyError(`cannot write the fingerprinted copy ${temp}: ${reason}`, { path: temp, hint, cause: error })
+  }
+}
+
+/** Moves a staged copy to its fingerprinted name. */
+export function commitCopy(temp: string, final: string): Promise<void> {
+  return rename(temp, final)
+}
+
+/** Removes a file; resolves whether it existed, since an already-missing copy is the goal reached. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw error
+  }
+}
