@@ -148,7 +148,12 @@ export class TransactionQueue {
         tx.problem(toProblem(error, tx.currentPlugin ?? 'core'))
       }
 
-      if (tx.dryRun) return this.finish(tx, 'dry-run', elapsed(), inputPaths)
+      if (tx.dryRun) {
+        // In a dry-run session the files as they were at start are the reference, so each later
+        // dry run reports edits (modified) rather than everything as new.
+        if (reason === 'initial') files.commit(tx.changes)
+        return this.finish(tx, 'dry-run', elapsed(), inputPaths)
+      }
       if (tx.problems().length > 0) return this.finish(tx, 'rejected', elapsed(), inputPaths)
 
       try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createHotReload, loadConfigFile, OptionsError, PluginError, ConfigFileError, type HotReloadEvent } from '@hotreload/core'
-import { makeTempProject, recordEvents } from '../../../test/helpers/index.js'
+import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 
 test('unknown options and wrong types are errors naming the option', async () => {
   await assert.rejects(createHotReload({ debounce: 50 } as never), (e: unknown) => {
@@ -57,14 +57,23 @@ test('on() returns its unsubscribe, once() fires once, and the async iterator en
 
 test('close() leaves no open handles behind', async () => {
   const project = await makeTempProject({ 'conf/a.txt': '1' })
-  const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap')
+  // Watcher handles and timers are what an instance owns; other kinds belong to the test runner.
+  const owned = () => {
+    const all = process.getActiveResourcesInfo()
+    return { watchers: all.filter((r) => r === 'FSEventWrap' || r === 'StatWatcher').length, timers: all.filter((r) => r === 'Timeout').length }
+  }
+  const before = owned()
   const reloader = await createHotReload({ root: project.root, include: ['conf/**'], debounceMs: 10 })
   await project.write('conf/a.txt', '2')
   await recordEvents<HotReloadEvent>(reloader).next('applied', (e) => e.version === 2)
+  assert.ok(owned().watchers > before.watchers, 'the instance watches while open')
   await reloader.close()
-  const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap')
+  // libuv releases a closed fs.watch handle on a later loop turn, so poll rather than sample once.
+  await waitFor(() => {
+    const after = owned()
+    return after.watchers === before.watchers && after.timers <= before.timers
+  }, { timeoutMs: 5000, message: `handles released (before ${JSON.stringify(before)}, now ${JSON.stringify(owned())})` })
   await project.cleanup()
-  assert.deepEqual(after.sort(), before.sort())
 })
 
 test('a bare core reports applied events for any watched file, as a typed watcher', async (t) => {
