@@ -1,0 +1,131 @@
+import { parseArgs } from 'node:util'
+import { formatLocated, HotReloadError, type CommandContext, type PluginCommand, type TransactionRecord } from '@hotreload/core'
+import { BackupPathError } from './errors.js'
+import type { BackupRecord } from './index-log.js'
+import { checkCount } from './options.js'
+import type { PruneResult } from './plugin.js'
+import type { RetentionPolicy } from './retention.js'
+
+/** The part of the plugin the commands drive. */
+interface BackupApi {
+  list(path?: string): Promise<BackupRecord[]>
+  restore(path: string, version: number): Promise<TransactionRecord>
+  prune(policy?: RetentionPolicy): Promise<PruneResult>
+}
+
+const USAGE = `hotreload backup list [path]
+hotreload backup restore <path> <version>
+hotreload backup prune [--keep-versions N] [--max-age-ms N] [--max-total-bytes N]`
+
+const OK = 0
+const FAILED = 1
+const USAGE_ERROR = 2
+
+/**
+ * `hotreload backup <list|restore|prune>`. Exit codes: 0 done (restore: applied), 1 the
+ * operation failed or the restored version was rejected, 2 wrong arguments.
+ */
+export function createBackupCommands(api: BackupApi): Readonly<Record<string, PluginCommand>> {
+  const backup: PluginCommand = {
+    description: 'list, restore and prune the backups taken before each apply',
+    usage: USAGE,
+    async run(args, ctx) {
+      const [sub, ...rest] = args
+      try {
+        if (sub === 'list') return await list(api, rest, ctx)
+        if (sub === 'restore') return await restore(api, rest, ctx)
+        if (sub === 'prune') return await prune(api, rest, ctx)
+        return usage(ctx, sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`)
+      } catch (error) {
+        if (error instanceof UsageError) return usage(ctx, error.message)
+        if (error instanceof BackupPathError) {
+          ctx.printError(`hotreload backup: ${formatLocated(error)}`)
+          return USAGE_ERROR
+        }
+        if (error instanceof HotReloadError) {
+          ctx.printError(`hotreload backup: ${formatLocated(error)}`)
+          return FAILED
+        }
+        throw error
+      }
+    },
+  }
+  return Object.freeze({ backup })
+}
+
+class UsageError extends Error {}
+
+function usage(ctx: CommandContext, problem: string): number {
+  ctx.printError(`hotreload backup: ${problem}\nUsage:\n${USAGE}`)
+  return USAGE_ERROR
+}
+
+function parse(args: readonly string[], options: Record<string, { type: 'string' }> = {}) {
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, strict: true, options })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+async function list(api: BackupApi, args: readonly string[], ctx: CommandContext): Promise<number> {
+  const { positionals } = parse(args)
+  if (positionals.length > 1) throw new UsageError('list takes at most one path')
+  const records = await api.list(positionals[0])
+  if (ctx.json) {
+    for (const r of records) ctx.print(JSON.stringify(r))
+    return OK
+  }
+  if (records.length === 0) {
+    ctx.print(positionals[0] === undefined ? 'no backups yet' : `no backups of ${positionals[0]}`)
+    return OK
+  }
+  ctx.print(['version', 'time', 'kind', 'size', 'hash', 'path'].join('\t'))
+  for (const r of records) ctx.print([r.version, r.time, r.kind, r.size, r.hash.slice(0, 12), r.path].join('\t'))
+  return OK
+}
+
+async function restore(api: BackupApi, args: readonly string[], ctx: CommandContext): Promise<number> {
+  const { positionals } = parse(args)
+  const [path, versionText] = positionals
+  if (path === undefined || versionText === undefined || positionals.length > 2) throw new UsageError('restore needs <path> <version>')
+  const version = toInteger(versionText, 'version', 0)
+  const record = await api.restore(path, version)
+  if (ctx.json) {
+    ctx.print(JSON.stringify(record))
+  } else if (record.status === 'applied' || record.status === 'unchanged') {
+    ctx.print(`restored ${path} from version ${version}: ${record.status} (now version ${record.version})`)
+  } else {
+    ctx.printError(`restored ${path} from version ${version} onto disk, but the transaction was ${record.status}:`)
+    for (const p of record.problems) ctx.printError(`  ${formatLocated(p)}`)
+    if (record.error) ctx.printError(`  ${formatLocated(record.error)}`)
+  }
+  return record.status === 'applied' || record.status === 'unchanged' ? OK : FAILED
+}
+
+async function prune(api: BackupApi, args: readonly string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parse(args, {
+    'keep-versions': { type: 'string' },
+    'max-age-ms': { type: 'string' },
+    'max-total-bytes': { type: 'string' },
+  })
+  if (positionals.length > 0) throw new UsageError('prune takes no positional arguments')
+  const policy: RetentionPolicy = {
+    ...(values['keep-versions'] === undefined ? {} : { keepVersions: toInteger(values['keep-versions'], '--keep-versions', 1) }),
+    ...(values['max-age-ms'] === undefined ? {} : { maxAgeMs: toInteger(values['max-age-ms'], '--max-age-ms', 0) }),
+    ...(values['max-total-bytes'] === undefined ? {} : { maxTotalBytes: toInteger(values['max-total-bytes'], '--max-total-bytes', 0) }),
+  }
+  // No flags: the limits configured on the plugin.
+  const result = await api.prune(Object.keys(policy).length > 0 ? policy : undefined)
+  if (ctx.json) ctx.print(JSON.stringify(result))
+  else ctx.print(`removed ${result.removedBackups} backup(s) and ${result.removedObjects} object(s), freed ${result.freedBytes} bytes; ${result.keptBackups} backup(s) kept`)
+  return OK
+}
+
+function toInteger(text: string, what: string, min: number): number {
+  const mistakes: string[] = []
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  checkCount(what, value, min, mistakes)
+  if (mistakes.length > 0 || Number.isNaN(value)) throw new UsageError(`${what} must be an integer >= ${min}, got "${text}"`)
+  return value
+}
