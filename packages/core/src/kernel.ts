@@ -34,9 +34,6 @@ export interface CreateOptions extends HotReloadOptions {
   onEvent?: (event: HotReloadEvent) => void
 }
 
-/** chokidar's per-path `change` throttle window (FSWatcher._emit). */
-const CHOKIDAR_CHANGE_THROTTLE_MS = 50
-
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
 /**
@@ -104,24 +101,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
 
   for (const plugin of plugins) await plugin.apply(kernel)
 
-  // chokidar keeps only the first `change` of a path per 50 ms and drops the rest, so the
-  // last write of a quick pair would never be seen (chokidar#1455). A trailing re-check of the
-  // path just after that window catches it; if nothing moved, reconciliation makes it a no-op.
-  const recheckTimers = new Map<string, NodeJS.Timeout>()
-  const recheckLater = (rel: string): void => {
-    clearTimeout(recheckTimers.get(rel))
-    recheckTimers.set(
-      rel,
-      setTimeout(() => {
-        recheckTimers.delete(rel)
-        debouncer?.add(rel)
-      }, CHOKIDAR_CHANGE_THROTTLE_MS + 10),
-    )
-  }
-
   const onRaw = (kind: RawEventKind, rel: string): void => {
     counters.rawEvents++
-    if (kind === 'change' || kind === 'add') recheckLater(rel)
     if (kind === 'addDir' || kind === 'unlinkDir') {
       // A directory moved or re-created in one step can reach us as one event: reconcile
       // everything known or present beneath it rather than trust per-file events.
@@ -181,8 +162,6 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
-        for (const timer of recheckTimers.values()) clearTimeout(timer)
-        recheckTimers.clear()
         debouncer?.close()
         await watcher?.close()
         await queue.drain()
