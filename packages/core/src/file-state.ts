@@ -64,15 +64,15 @@ export class FileState {
   /** Lists every watched file under the root, root-relative and sorted, following symlinks. */
   async scan(): Promise<string[]> {
     const found: string[] = []
-    const visited = new Set<string>()
-    const walk = async (dirRel: string): Promise<void> => {
+    // `ancestors` holds the real paths above a directory: a symlink back to one of them is a loop.
+    const walk = async (dirRel: string, ancestors: ReadonlySet<string>): Promise<void> => {
       const absolute = dirRel === '' ? this.#root : join(this.#root, dirRel)
       let entries
+      let real
       try {
-        // Symlinked directories are followed (as chokidar does); the real path stops loops.
-        const real = await realpath(absolute)
-        if (visited.has(real)) return
-        visited.add(real)
+        // Symlinked directories are followed, as chokidar does.
+        real = await realpath(absolute)
+        if (ancestors.has(real)) return
         entries = await readdir(absolute, { withFileTypes: true })
       } catch (error) {
         if (isMissing(error)) return
@@ -80,6 +80,7 @@ export class FileState {
         this.#onUnreadableDirectory(dirRel, asError(error))
         return
       }
+      const below = new Set(ancestors).add(real)
       await Promise.all(
         entries.map(async (entry) => {
           const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`
@@ -91,12 +92,12 @@ export class FileState {
             isDirectory = target.isDirectory()
             isFile = target.isFile()
           }
-          if (isDirectory && this.#matcher.couldContain(rel)) await walk(rel)
+          if (isDirectory && this.#matcher.couldContain(rel)) await walk(rel, below)
           else if (isFile && this.#matcher.isWatched(rel)) found.push(rel)
         }),
       )
     }
-    if (this.#matcher.couldContain('')) await walk('')
+    if (this.#matcher.couldContain('')) await walk('', new Set())
     return found.sort()
   }
 
