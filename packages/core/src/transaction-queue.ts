@@ -7,7 +7,6 @@ import type {
   EventInput,
   Counters,
   FileChange,
-  HotReloadEvent,
   Logger,
   PluginEvent,
   ReloadOptions,

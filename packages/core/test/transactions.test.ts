@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHotReload, defineReloadHandler, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
-import { makeTempProject, recordEvents, waitFor, type TempProject } from '../../../test/helpers/index.js'
+import { createHotReload, defineReloadHandler, type HotReloadEvent, type Plugin } from '@hotreload/core'
+import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 
 async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, plugins: Plugin[], extra: object = {}) {
   const project = await makeTempProject(files)
@@ -135,7 +135,7 @@ test('a hung handler is reported when its stage time runs out, rolled back, and 
       })
     },
   }
-  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}' }, [jsonHandler('json', state), hung], { stageTimeoutMs: 300 })
+  const { project, rec } = await setup(t, { 'conf/a.json': '{"n":1}' }, [jsonHandler('json', state), hung], { stageTimeoutMs: 300 })
   hang = true
   await project.write('conf/a.json', '{"n":2}')
   const rolled = await rec.next('rolled-back')
