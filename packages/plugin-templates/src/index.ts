@@ -1,0 +1,7 @@
+export { templatesPlugin, templatesPlugin as default, type TemplatesPlugin, type TemplatesPluginOptions } from './plugin.js'
+export type { TemplateCache } from './cache.js'
+export { handlebars, type HandlebarsEngineOptions } from './engines/handlebars.js'
+export { eta, type EtaEngineOptions } from './engines/eta.js'
+export { customEngine, type CustomEngineOptions, type CustomCompileContext } from './engines/custom.js'
+export * from './errors.js'
+export type * from './types.js'
