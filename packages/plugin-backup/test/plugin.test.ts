@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict'
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createHotReload } from '@hotreload/core'
+import { BackupNotFoundError, BackupNotStartedError, BackupPathError, backupPlugin } from '../src/index.js'
+import { ContentStore, hashBytes } from '../src/store.js'
+import { startProject } from './harness.js'
+import { waitFor } from '../../../test/helpers/index.js'
+
+const sha = (text: string) => hashBytes(Buffer.from(text))
+
+async function objectFiles(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const shard of await readdir(join(dir, 'objects'))) for (const rest of await readdir(join(dir, 'objects', shard))) out.push(shard + rest)
+  return out.sort()
+}
+
+test('the initial load stores every file; an edit backs up the previous version, 0600 in 0700', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}', 'config/db.json': '{"pool":5}' })
+  const dir = h.backups.directory()
+  assert.equal(dir, h.project.path('.hotreload/backups'))
+  assert.deepEqual(await h.backups.list(), [], 'nothing was replaced yet')
+  assert.deepEqual(await objectFiles(dir), [sha('{"port":1}'), sha('{"pool":5}')].sort(), 'but every current content is kept')
+
+  const applied = await h.edit('config/app.json', '{"port":2}')
+  assert.equal(applied.type, 'applied')
+  assert.deepEqual(h.applied.get('config/app.json'), { port: 2 })
+  const [record, ...more] = await h.backups.list('config/app.json')
+  assert.deepEqual(more, [])
+  assert.ok(record)
+  assert.equal(record.version, 2)
+  assert.equal(record.kind, 'modified')
+  assert.equal(record.hash, sha('{"port":1}'))
+  assert.equal(record.size, 10)
+  assert.ok(Math.abs(Date.parse(record.time) - Date.now()) < 60_000)
+  const object = join(dir, 'objects', record.hash.slice(0, 2), record.hash.slice(2))
+  assert.equal(await readFile(object, 'utf8'), '{"port":1}')
+
+  const created = h.events.of('backup:created')
+  assert.equal(created.length, 1)
+  assert.deepEqual(created[0]?.backups, [record])
+  assert.deepEqual(created[0]?.paths, ['config/app.json'])
+  assert.equal(created[0]?.version, 2)
+
+  assert.equal((await stat(object)).mode & 0o777, 0o600)
+  assert.equal((await stat(join(dir, 'index.jsonl'))).mode & 0o777, 0o600)
+  for (const d of [dir, join(dir, 'objects'), join(dir, 'objects', record.hash.slice(0, 2))]) assert.equal((await stat(d)).mode & 0o777, 0o700)
+  assert.deepEqual(await h.backups.list('config/db.json'), [])
+})
+
+test('a deleted file is backed up and restored through a normal transaction', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}', 'config/feature.json': '{"on":true}' })
+  const deleted = await h.edit('config/feature.json', null)
+  assert.equal(deleted.type, 'applied')
+  assert.equal(h.applied.has('config/feature.json'), false)
+  const [record] = await h.backups.list('config/feature.json')
+  assert.equal(record?.kind, 'deleted')
+  assert.equal(record?.hash, sha('{"on":true}'))
+
+  const result = await h.backups.restore('config/feature.json', record?.version ?? -1)
+  assert.equal(result.status, 'applied')
+  assert.deepEqual(result.changes, [{ kind: 'created', path: 'config/feature.json' }])
+  assert.equal(await readFile(h.project.path('config/feature.json'), 'utf8'), '{"on":true}')
+  assert.deepEqual(h.applied.get('config/feature.json'), { on: true })
+  const restored = await h.events.next('backup:restored')
+  assert.equal(restored.status, 'applied')
+  assert.deepEqual(restored.restored, record)
+})
+
+test('restoring an invalid version is rejected like an edit; nothing on disk is lost', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' })
+  // Applied content is valid by definition, but a backup can hold content that no longer
+  // validates (a stricter schema since, a backup directory copied from elsewhere): plant one.
+  assert.equal((await h.edit('config/app.json', '{"port":2}')).type, 'applied')
+  assert.equal((await h.edit('config/app.json', '{"port":3}')).type, 'applied')
+  const index = join(h.backups.directory(), 'index.jsonl')
+  const brokenHash = sha('{"port":')
+  const [v2] = await h.backups.list('config/app.json')
+  assert.equal(v2?.version, 2)
+  await new ContentStore(h.backups.directory()).put(Buffer.from('{"port":'))
+  const line = { type: 'backup', version: 9, time: new Date().toISOString(), path: 'config/app.json', kind: 'modified', hash: brokenHash, size: 8, batch: 'test' }
+  await writeFile(index, JSON.stringify(line) + '\n', { flag: 'a' })
+
+  const result = await h.backups.restore('config/app.json', 9)
+  assert.equal(result.status, 'rejected')
+  assert.equal(result.problems[0]?.path, 'config/app.json')
+  assert.equal(result.problems[0]?.plugin, 'json')
+  assert.deepEqual(h.applied.get('config/app.json'), { port: 3 }, 'the last good state keeps serving')
+  assert.equal(h.reloader.status().version, 3)
+  assert.equal(await readFile(h.project.path('config/app.json'), 'utf8'), '{"port":', 'the restore is on disk, as an edit would be')
+
+  const saved = (await h.backups.list('config/app.json')).filter((r) => r.kind === 'restored')
+  assert.equal(saved.length, 1, 'what the restore overwrote was backed up first')
+  assert.equal(saved[0]?.hash, sha('{"port":3}'))
+  const back = await h.backups.restore('config/app.json', saved[0]?.version ?? -1)
+  assert.equal(back.status, 'unchanged', 'the bytes are those applied at version 3 again')
+  assert.deepEqual(h.applied.get('config/app.json'), { port: 3 })
+  assert.equal(await readFile(h.project.path('config/app.json'), 'utf8'), '{"port":3}')
+})
+
+test('restore of a version that was never backed up, or of a hostile path, is refused', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' })
+  await h.edit('config/app.json', '{"port":2}')
+  await assert.rejects(h.backups.restore('config/app.json', 7), (e: unknown) => {
+    assert.ok(e instanceof BackupNotFoundError)
+    assert.match(e.message, /no backup of config\/app.json at version 7/)
+    assert.match(e.hint ?? '', /versions 2/)
+    return true
+  })
+  await assert.rejects(h.backups.restore('config/app.json', 1.5), BackupNotFoundError)
+  for (const hostile of ['../../etc/x', '/etc/passwd', 'config/../../x']) {
+    await assert.rejects(h.backups.restore(hostile, 2), BackupPathError)
+    await assert.rejects(h.backups.list(hostile), BackupPathError)
+  }
+  assert.equal(await readFile(h.project.path('config/app.json'), 'utf8'), '{"port":2}')
+})
+
+test('a backup directory that cannot be written blocks the transaction: rolled back, state kept', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' })
+  await rm(h.backups.directory(), { recursive: true })
+  await writeFile(h.backups.directory(), 'a file where the directory should be')
+
+  const outcome = await h.edit('config/app.json', '{"port":2}')
+  assert.equal(outcome.type, 'rolled-back')
+  assert.equal(outcome.type === 'rolled-back' && outcome.error.code, 'HR_BACKUP_WRITE')
+  assert.equal(outcome.type === 'rolled-back' && outcome.error.plugin, 'backup')
+  assert.deepEqual(h.applied.get('config/app.json'), { port: 1 }, 'no plugin applied the change')
+  assert.equal(h.reloader.status().version, 1)
+  assert.equal(h.events.of('backup:created').length, 0)
+})
+
+test('onError: "warn" applies without the backup and emits backup:failed', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' }, { onError: 'warn' })
+  await rm(h.backups.directory(), { recursive: true })
+  await writeFile(h.backups.directory(), 'a file where the directory should be')
+
+  const outcome = await h.edit('config/app.json', '{"port":2}')
+  assert.equal(outcome.type, 'applied')
+  assert.deepEqual(h.applied.get('config/app.json'), { port: 2 })
+  const failed = await h.events.next('backup:failed')
+  assert.equal(failed.error.code, 'HR_BACKUP_WRITE')
+  assert.deepEqual(failed.paths, ['config/app.json'])
+})
+
+test('a rollback caused by another plugin revokes the backups of that transaction', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' }, {}, { failOn: '{"port":666}' })
+  assert.equal((await h.edit('config/app.json', '{"port":666}')).type, 'rolled-back')
+  assert.deepEqual(await h.backups.list(), [], 'the rolled-back transaction left no backup')
+  assert.equal((await h.edit('config/app.json', '{"port":2}')).type, 'applied')
+  const records = await h.backups.list('config/app.json')
+  assert.deepEqual(
+    records.map((r) => [r.version, r.hash]),
+    [[2, sha('{"port":1}')]],
+    'the backup is of the last applied content, not of the rolled-back one',
+  )
+})
+
+test('the backup directory is never watched, even inside the watched globs', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' }, { dir: 'config/backups' })
+  assert.equal(h.backups.directory(), h.project.path('config/backups'))
+  assert.equal(h.reloader.status().files, 1)
+  await h.edit('config/app.json', '{"port":2}')
+  await h.edit('config/app.json', '{"port":3}')
+  assert.ok((await objectFiles(h.backups.directory())).length >= 3)
+  // A manual full reload rescans everything on disk: still only the config file.
+  const full = await h.reloader.reload()
+  assert.equal(full.status, 'unchanged')
+  const touched = h.reloader.history().flatMap((r) => r.changes.map((c) => c.path))
+  assert.ok(touched.every((p) => !p.startsWith('config/backups')), touched.join(', '))
+  assert.equal(h.reloader.status().files, 1)
+})
+
+test('a renamed file is backed up under the path it left', async (t) => {
+  const h = await startProject(t, { 'config/old.json': '{"a":1}' })
+  await rename(h.project.path('config/old.json'), h.project.path('config/new.json'))
+  // The kernel reports a rename as one `renamed` change or as a create and a delete,
+  // depending on how the watcher's events fall into batches: either way the old path is kept.
+  const records = await waitFor(async () => {
+    const r = await h.backups.list('config/old.json')
+    return r.length > 0 ? r : undefined
+  })
+  assert.equal(records.length, 1)
+  assert.equal(records[0]?.hash, sha('{"a":1}'))
+  assert.ok(records[0]?.kind === 'renamed' || records[0]?.kind === 'deleted')
+  const back = await h.backups.restore('config/old.json', records[0]?.version ?? -1)
+  assert.equal(back.status, 'applied')
+  assert.equal(await readFile(h.project.path('config/old.json'), 'utf8'), '{"a":1}')
+})
+
+test('retention keeps the last N versions per file and collects unreferenced objects', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{"v":0}', 'config/other.json': '{"x":0}' }, { keepVersions: 2 })
+  await h.edit('config/other.json', '{"x":1}')
+  for (let v = 1; v <= 4; v++) await h.edit('config/app.json', `{"v":${v}}`)
+  const records = await waitFor(async () => {
+    const r = await h.backups.list('config/app.json')
+    return r.length === 2 ? r : undefined
+  })
+  assert.deepEqual(records.map((r) => r.hash), [sha('{"v":2}'), sha('{"v":3}')])
+  assert.deepEqual((await h.backups.list('config/other.json')).map((r) => r.hash), [sha('{"x":0}')], 'the newest backup of a file stays')
+  const pruned = await h.events.next('backup:pruned')
+  assert.ok(pruned.removedObjects >= 1)
+  assert.deepEqual(
+    await objectFiles(h.backups.directory()),
+    [sha('{"v":2}'), sha('{"v":3}'), sha('{"v":4}'), sha('{"x":0}'), sha('{"x":1}')].sort(),
+    'backed-up and current contents only',
+  )
+})
+
+test('prune(policy) with maxTotalBytes and maxAgeMs never removes the newest backup of a file', async (t) => {
+  const h = await startProject(t, { 'config/a.json': '{"a":0}', 'config/b.json': '{"b":0}' })
+  for (let v = 1; v <= 3; v++) await h.edit('config/a.json', `{"a":${v}}`)
+  await h.edit('config/b.json', '{"b":1}')
+  assert.equal((await h.backups.list()).length, 4)
+  const result = await h.backups.prune({ maxTotalBytes: 0, maxAgeMs: 0 })
+  assert.equal(result.removedBackups, 2)
+  assert.equal(result.keptBackups, 2)
+  assert.equal(result.removedObjects, 2)
+  assert.equal(result.freedBytes, 14)
+  assert.deepEqual(
+    (await h.backups.list()).map((r) => `${r.path}:${r.hash}`),
+    [`config/a.json:${sha('{"a":2}')}`, `config/b.json:${sha('{"b":0}')}`],
+  )
+  const again = await h.backups.prune()
+  assert.deepEqual(again, { removedBackups: 0, removedObjects: 0, freedBytes: 0, keptBackups: 2 })
+})
+
+test('the API refuses to run before the plugin is applied and after close', async (t) => {
+  const early = backupPlugin()
+  await assert.rejects(early.list(), BackupNotStartedError)
+  assert.throws(() => early.directory(), BackupNotStartedError)
+  const h = await startProject(t, { 'config/app.json': '{}' })
+  await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [h.backups] }), /already applied/)
+  await h.reloader.close()
+  await assert.rejects(h.backups.restore('config/app.json', 1), (e: unknown) => e instanceof BackupNotStartedError && /after the instance closed/.test(e.message))
+})
