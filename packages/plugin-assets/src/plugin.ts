@@ -1,6 +1,7 @@
+import { mkdir, readdir } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
-import { toProblem, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
+import { toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
 import { AssetsOptionsError, ManifestWriteError, UnknownAssetError, describeFsError } from './errors.js'
 import { commitManifestFile, freezeManifest, readManifestFile, restoreManifestFile, serializeManifest, stageManifestFile } from './manifest.js'
 import { resolveAssetsOptions } from './options.js'
@@ -171,9 +172,45 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     for (const temp of left.temps) await removeFile(temp)
   }
 
+  /**
+   * The core runs no transaction when nothing is watched, so with no assets the initial load
+   * would never write the manifest, and one left by an earlier run would keep listing files
+   * deleted since. An empty asset set has a known manifest: write it now.
+   */
+  async function writeEmptyManifestIfNoAssets(kernel: Kernel, at: Paths): Promise<void> {
+    const ignored = picomatch([...kernel.options.ignore], { dot: true })
+    let found: boolean
+    try {
+      const dirents = await readdir(resolve(at.root, opts.dir), { recursive: true, withFileTypes: true })
+      found = dirents.some((d) => {
+        if (!d.isFile()) return false
+        const rel = relative(at.root, join(d.parentPath, d.name)).split(sep).join('/')
+        const logical = logicalOf(rel)
+        return logical !== undefined && !ignored(rel)
+      })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      // No asset directory at all is the same as an empty one.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error
+      found = false
+    }
+    if (found) return
+    const text = serializeManifest(new Map())
+    try {
+      if ((await readManifestFile(at.manifest))?.toString('utf8') === text) return
+      await mkdir(dirname(at.manifest), { recursive: true })
+      await writeFileAtomic(at.manifest, text)
+      counters.manifestWrites++
+    } catch (error) {
+      // Not fatal: the first asset that appears stages the manifest again and reports the problem then.
+      const { reason, hint } = describeFsError(error)
+      kernel.log.warn(`assets plugin "${name}": cannot write the empty manifest ${display(at, at.manifest)}: ${reason} (${hint})`)
+    }
+  }
+
   const plugin: AssetsPlugin = {
     name,
-    apply(kernel: Kernel) {
+    async apply(kernel: Kernel) {
       if (paths !== undefined) {
         throw new AssetsOptionsError(`assets plugin "${name}" is already applied to a running hotreload instance`, {
           plugin: name,
@@ -199,6 +236,7 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
       kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at))
       kernel.hooks.apply.tapPromise(name, (tx) => apply(tx, at))
       kernel.hooks.notify.tapPromise(name, (record) => settle(record))
+      await writeEmptyManifestIfNoAssets(kernel, at)
       kernel.onClose(async () => {
         for (const id of [...leftovers.keys()]) await settle({ id, status: 'rejected' })
         removeInclude()
