@@ -1,0 +1,82 @@
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser'
+import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
+import type { KeySegment } from '../key-path.js'
+import { LineIndex, PositionTable, type ParseOptions, type ParseResult } from './source.js'
+
+/**
+ * JSON with comments and trailing commas (as tsconfig.json accepts), parsed by jsonc-parser.
+ * The value is built from the syntax tree rather than by `JSON.parse`, which keeps the last of
+ * two duplicate keys silently; here a duplicate is an error at the second occurrence.
+ */
+export function parseJson(text: string, options: ParseOptions): ParseResult {
+  const lines = new LineIndex(text)
+  const syntax: ParseError[] = []
+  const tree = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false })
+  if (syntax.length > 0 || !tree) {
+    const errors = syntax.map((e) => {
+      const at = lines.position(e.offset)
+      return new ConfigParseError(`invalid JSON: ${humanize(printParseErrorCode(e.error))}`, {
+        path: options.path,
+        ...at,
+        hint: 'Fix the syntax at this position; comments and trailing commas are allowed.',
+      })
+    })
+    if (errors.length === 0) errors.push(new ConfigParseError('invalid JSON: the file is empty', { path: options.path, line: 1, column: 1, hint: 'Write an object, e.g. {}.' }))
+    return { ok: false, errors }
+  }
+  const table = new PositionTable()
+  const errors: ConfigError[] = []
+  const value = build(tree, [], { table, lines, errors, path: options.path })
+  if (errors.length > 0) return { ok: false, errors }
+  return { ok: true, source: { format: 'json', value, valuePositions: table.values, keyPositions: table.keys } }
+}
+
+interface BuildContext {
+  readonly table: PositionTable
+  readonly lines: LineIndex
+  readonly errors: ConfigError[]
+  readonly path: string
+}
+
+function build(node: Node, path: KeySegment[], ctx: BuildContext): unknown {
+  ctx.table.value(path, ctx.lines.position(node.offset))
+  switch (node.type) {
+    case 'object': {
+      // A null prototype makes a `__proto__` key an ordinary property here; sanitize refuses it.
+      const object: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+      const first = new Map<string, number>()
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? []
+        if (!keyNode || !valueNode) continue
+        const key = String(keyNode.value)
+        const keyAt = ctx.lines.position(keyNode.offset)
+        const earlier = first.get(key)
+        if (earlier !== undefined) {
+          const was = ctx.lines.position(earlier)
+          ctx.errors.push(
+            new ConfigSafetyError(CONFIG_ERROR_CODES.duplicateKey, `duplicate key "${key}" (first defined at line ${was.line}, column ${was.column})`, {
+              path: ctx.path,
+              ...keyAt,
+              keyPath: [...path, key].join('.'),
+              hint: 'Remove one of the two definitions; JSON would silently keep only the last.',
+            }),
+          )
+          continue
+        }
+        first.set(key, keyNode.offset)
+        ctx.table.key([...path, key], keyAt)
+        object[key] = build(valueNode, [...path, key], ctx)
+      }
+      return object
+    }
+    case 'array':
+      return (node.children ?? []).map((child, i) => build(child, [...path, i], ctx))
+    default:
+      return node.value as unknown
+  }
+}
+
+/** `ValueExpected` -> `value expected`. */
+function humanize(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+}

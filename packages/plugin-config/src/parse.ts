@@ -1,0 +1,52 @@
+import { parseJson } from './formats/json.js'
+import { parseToml } from './formats/toml.js'
+import { parseYaml } from './formats/yaml.js'
+import type { ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
+import { pathId, type KeyPath } from './key-path.js'
+
+export type { ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
+
+/** The file formats the plugin reads, by extension. */
+export const FORMAT_BY_EXTENSION = Object.freeze({
+  json: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
+  toml: 'toml',
+} as const)
+
+export type ConfigFormat = (typeof FORMAT_BY_EXTENSION)[keyof typeof FORMAT_BY_EXTENSION]
+
+/** The format for a file name, or undefined when the extension is not one the plugin reads. */
+export function formatOf(fileName: string): ConfigFormat | undefined {
+  const dot = fileName.lastIndexOf('.')
+  if (dot < 0) return undefined
+  const ext = fileName.slice(dot + 1).toLowerCase()
+  return Object.hasOwn(FORMAT_BY_EXTENSION, ext) ? FORMAT_BY_EXTENSION[ext as keyof typeof FORMAT_BY_EXTENSION] : undefined
+}
+
+/**
+ * Parses `text` as `format`, collecting every error the parser reports (syntax with its
+ * line:column, duplicate keys, YAML alias bombs) instead of stopping at the first.
+ */
+export function parseSource(text: string, format: ConfigFormat, options: ParseOptions): ParseResult {
+  switch (format) {
+    case 'json':
+      return parseJson(text, options)
+    case 'yaml':
+      return parseYaml(text, options)
+    case 'toml':
+      return parseToml(text, options)
+  }
+}
+
+/**
+ * Where the value at `path` is written: the position of the path itself or, for a value the
+ * file does not contain (a missing required key), of its nearest ancestor.
+ */
+export function locate(source: ParsedSource, path: KeyPath): { position: Position; exact: boolean } | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const position = source.valuePositions.get(pathId(path.slice(0, n)))
+    if (position) return { position, exact: n === path.length }
+  }
+  return undefined
+}

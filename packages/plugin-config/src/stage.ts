@@ -1,0 +1,259 @@
+import { toProblem, type FileChange, type Transaction } from '@hotreload/core'
+import { diffValues, entryTouches, type ConfigDiff, type DiffEntry } from './diff.js'
+import {
+  ConfigError,
+  ConfigNameError,
+  ConfigRequiredError,
+  ConfigRestartRequiredError,
+  CONFIG_ERROR_CODES,
+} from './errors.js'
+import type { KeyPath } from './key-path.js'
+import { locateInLayers, mergeLayers, type ConfigLayer } from './merge.js'
+import type { ConfigFileRole, ConfigNamer } from './names.js'
+import { parseSource } from './parse.js'
+import { checkSize, deepFreeze, sanitize } from './safety.js'
+import type { SchemaSet } from './validate.js'
+
+/** A file that parsed and passed the safety checks, with the role its name gives it. */
+export interface FileEntry {
+  readonly path: string
+  readonly role: ConfigFileRole
+  readonly layer: ConfigLayer
+}
+
+/** Everything the plugin knows after a commit: the files, and the deep-frozen value of each config. */
+export interface ConfigState {
+  readonly files: ReadonlyMap<string, FileEntry>
+  readonly configs: ReadonlyMap<string, unknown>
+}
+
+/** A config whose value a transaction changes. `newValue` is undefined when it is removed. */
+export interface ConfigUpdate {
+  readonly name: string
+  readonly oldValue: unknown
+  readonly newValue: unknown
+  readonly diff: ConfigDiff
+  /** The files of this config that changed. */
+  readonly paths: readonly string[]
+}
+
+/** What validate stages for apply: the next state, and the configs that change. */
+export interface StagedConfig {
+  readonly state: ConfigState
+  readonly updates: readonly ConfigUpdate[]
+}
+
+/** The fixed settings a transaction is staged with. */
+export interface StageSettings {
+  readonly plugin: string
+  readonly namer: ConfigNamer
+  readonly globs: readonly string[]
+  readonly schemas: SchemaSet
+  readonly env: string | undefined
+  readonly required: ReadonlySet<string>
+  readonly restartRequired: ReadonlyMap<string, (path: KeyPath) => boolean>
+  readonly maxFileBytes: number
+  readonly maxAliasCount: number
+}
+
+export const EMPTY_STATE: ConfigState = Object.freeze({ files: new Map(), configs: new Map() })
+
+/**
+ * The validate step: reads and parses every claimed file, recomputes each config they belong to
+ * (base deep-merged with the overlay of the active environment), validates it against its
+ * schema, checks deletions and restart-only keys, and reports every problem on `tx`.
+ * Returns the staged next state, or undefined when the plugin has nothing to do or the
+ * transaction was aborted. Never throws for a user's file.
+ */
+export async function stageChanges(tx: Transaction, current: ConfigState, settings: StageSettings): Promise<StagedConfig | undefined> {
+  const claimed = tx.claimed(settings.plugin)
+  if (claimed.length === 0 && tx.reason !== 'initial') return undefined
+  const report = (error: unknown, path?: string): void => tx.problem(toProblem(error, settings.plugin, path))
+
+  const files = new Map(current.files)
+  const touched = new Map<string, string[]>()
+  const failed = new Set<string>()
+  const touch = (name: string, path: string): void => {
+    const paths = touched.get(name) ?? []
+    if (!paths.includes(path)) paths.push(path)
+    touched.set(name, paths)
+  }
+
+  for (const change of claimed) {
+    const gone = change.kind === 'deleted' ? change.path : change.kind === 'renamed' ? change.from : undefined
+    const old = gone === undefined ? undefined : files.get(gone)
+    if (gone !== undefined && old) {
+      files.delete(gone)
+      touch(old.role.name, gone)
+    }
+    if (change.kind === 'deleted' || !settings.namer.matches(change.path)) continue
+    const loaded = await loadFile(tx, change, settings)
+    if (tx.signal.aborted) return undefined
+    if (Array.isArray(loaded)) {
+      for (const error of loaded) report(error, change.path)
+      const named = settings.namer.resolve(change.path)
+      if (named.ok) {
+        touch(named.role.name, change.path)
+        failed.add(named.role.name)
+      }
+      continue
+    }
+    files.set(change.path, loaded)
+    touch(loaded.role.name, change.path)
+  }
+
+  const configs = new Map(current.configs)
+  const updates: ConfigUpdate[] = []
+  const reported = new Set(failed)
+  for (const [name, paths] of touched) {
+    if (failed.has(name)) continue
+    const result = recompute(name, paths, files, current, tx, settings)
+    if (result.errors.length > 0) {
+      for (const error of result.errors) report(error)
+      reported.add(name)
+      continue
+    }
+    if (!result.update) continue
+    if (result.update.newValue === undefined) configs.delete(name)
+    else configs.set(name, result.update.newValue)
+    updates.push(result.update)
+  }
+
+  if (tx.reason === 'initial') {
+    for (const name of settings.required) {
+      if (configs.has(name) || reported.has(name)) continue
+      report(
+        new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
+          hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
+        }),
+      )
+    }
+  }
+  return { state: { files, configs }, updates }
+}
+
+async function loadFile(tx: Transaction, change: FileChange, settings: StageSettings): Promise<FileEntry | ConfigError[]> {
+  const named = settings.namer.resolve(change.path)
+  if (!named.ok) return [named.error]
+  const declared = change.fingerprint?.size
+  const early = declared === undefined ? undefined : checkSize(declared, settings.maxFileBytes, change.path)
+  if (early) return [early]
+  let bytes: Buffer
+  try {
+    bytes = await tx.read(change)
+  } catch (error) {
+    return [
+      new ConfigError(CONFIG_ERROR_CODES.read, `cannot read the file: ${error instanceof Error ? error.message : String(error)}`, {
+        path: change.path,
+        hint: 'Check that the file exists and is readable; the next save retries it.',
+        cause: error,
+      }),
+    ]
+  }
+  const tooLarge = checkSize(bytes.length, settings.maxFileBytes, change.path)
+  if (tooLarge) return [tooLarge]
+  // Editors on Windows save UTF-8 with a byte order mark; no parser here expects one.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
+  try {
+    const parsed = parseSource(text, named.role.format, { path: change.path, maxAliasCount: settings.maxAliasCount })
+    if (!parsed.ok) return [...parsed.errors]
+    const clean = sanitize(parsed.source, change.path)
+    if (!clean.ok) return clean.errors
+    return { path: change.path, role: named.role, layer: { path: change.path, source: parsed.source, value: clean.value } }
+  } catch (error) {
+    // A parser may still throw on pathological input (a stack overflow on deep nesting).
+    return [
+      new ConfigError(CONFIG_ERROR_CODES.parse, `could not parse the file: ${error instanceof Error ? error.message : String(error)}`, {
+        path: change.path,
+        hint: 'Simplify the file; deeply nested or huge structures are refused.',
+        cause: error,
+      }),
+    ]
+  }
+}
+
+function recompute(
+  name: string,
+  paths: readonly string[],
+  files: ReadonlyMap<string, FileEntry>,
+  current: ConfigState,
+  tx: Transaction,
+  settings: StageSettings,
+): { errors: ConfigError[]; update?: ConfigUpdate } {
+  const entries = [...files.values()].filter((f) => f.role.name === name)
+  const conflicts = findConflicts(name, entries)
+  if (conflicts.length > 0) return { errors: conflicts }
+
+  const base = entries.find((f) => f.role.env === undefined)
+  const overlay = settings.env === undefined ? undefined : entries.find((f) => f.role.env === settings.env)
+  const layers = [base, overlay].flatMap((f) => (f ? [f.layer] : []))
+  const oldValue = current.configs.get(name)
+  const checkRestart = oldValue !== undefined && tx.reason !== 'initial'
+
+  if (layers.length === 0) {
+    // Only an overlay for another environment changed, or a config that never loaded went away.
+    if (oldValue === undefined) return { errors: [] }
+    if (settings.required.has(name)) {
+      return {
+        errors: [
+          new ConfigRequiredError(CONFIG_ERROR_CODES.requiredDeleted, `config "${name}" is required and cannot be deleted; its last good value stays in use`, {
+            path: paths[0],
+            hint: 'Restore the file (git checkout, undo), or leave the config out of the required option if it is optional.',
+          }),
+        ],
+      }
+    }
+    const diff = diffValues(oldValue, undefined)
+    const restart = checkRestart ? restartProblem(name, diff, [], paths, settings) : undefined
+    if (restart) return { errors: [restart] }
+    return { errors: [], update: { name, oldValue, newValue: undefined, diff, paths } }
+  }
+
+  const value = mergeLayers(layers)
+  const schemaErrors = settings.schemas.validate(name, value, layers)
+  if (schemaErrors.length > 0) return { errors: schemaErrors }
+  deepFreeze(value)
+  const diff = diffValues(oldValue, value)
+  const restart = checkRestart ? restartProblem(name, diff, layers, paths, settings) : undefined
+  if (restart) return { errors: [restart] }
+  // Unchanged values keep their identity, so readers comparing with === see no change.
+  if (oldValue !== undefined && diff.length === 0) return { errors: [] }
+  return { errors: [], update: { name, oldValue, newValue: value, diff, paths } }
+}
+
+function findConflicts(name: string, entries: readonly FileEntry[]): ConfigError[] {
+  const byRole = new Map<string, FileEntry[]>()
+  for (const entry of entries) {
+    const role = entry.role.env ?? ''
+    byRole.set(role, [...(byRole.get(role) ?? []), entry])
+  }
+  const errors: ConfigError[] = []
+  for (const [env, group] of byRole) {
+    if (group.length < 2) continue
+    const list = group.map((f) => f.path).sort()
+    errors.push(
+      new ConfigNameError(CONFIG_ERROR_CODES.conflict, `${list.join(' and ')} both define ${env ? `the "${env}" overlay of ` : ''}config "${name}"`, {
+        path: list[1],
+        hint: 'Keep one file per config and environment; delete or rename the other.',
+      }),
+    )
+  }
+  return errors
+}
+
+function restartProblem(name: string, diff: ConfigDiff, layers: readonly ConfigLayer[], paths: readonly string[], settings: StageSettings): ConfigError | undefined {
+  const test = settings.restartRequired.get(name)
+  if (!test) return undefined
+  const unsafe: DiffEntry[] = diff.filter((e) => entryTouches(e.keys, e.oldValue, e.newValue, test))
+  const first = unsafe[0]
+  if (!first) return undefined
+  const where = layers.length > 0 ? locateInLayers(layers, first.keys) : undefined
+  const keys = unsafe.map((e) => e.path)
+  return new ConfigRestartRequiredError(keys, `restart needed: config "${name}" changes ${keys.join(', ')}, which the app reads only at start; nothing was applied`, {
+    path: where?.path ?? paths[0],
+    line: where?.position?.line,
+    column: where?.position?.column,
+    keyPath: first.path,
+    hint: 'Restart the app to use the new values, or revert these keys to apply the rest of the edit live.',
+  })
+}

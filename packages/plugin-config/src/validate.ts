@@ -1,0 +1,131 @@
+import type { TSchema } from '@sinclair/typebox'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import addFormatsPlugin from 'ajv-formats'
+import { ConfigOptionsError, ConfigSchemaError } from './errors.js'
+import { formatKeyPath, pointerToPath, type KeySegment } from './key-path.js'
+import { locateInLayers, type ConfigLayer } from './merge.js'
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
+const addFormats = addFormatsPlugin.default
+
+/**
+ * The schemas of every named config, each compiled once by ajv when the plugin is created:
+ * all errors are collected, `default` values are filled in, and the usual string formats
+ * (`uri`, `email`, `date-time`, `hostname`, ...) are checked.
+ */
+export class SchemaSet {
+  private readonly validators = new Map<string, ValidateFunction>()
+
+  /** Throws a `ConfigOptionsError` naming the config whose schema ajv cannot compile. */
+  constructor(schemas: Readonly<Record<string, TSchema>>) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTypes: false })
+    addFormats(ajv)
+    for (const [name, schema] of Object.entries(schemas)) {
+      try {
+        this.validators.set(name, ajv.compile(schema))
+      } catch (error) {
+        throw new ConfigOptionsError(`the schema for config "${name}" does not compile: ${error instanceof Error ? error.message : String(error)}`, {
+          hint: 'Build schemas with @sinclair/typebox (Type.Object(...)) or fix the JSON Schema keyword named above.',
+          cause: error,
+        })
+      }
+    }
+  }
+
+  has(name: string): boolean {
+    return this.validators.has(name)
+  }
+
+  names(): string[] {
+    return [...this.validators.keys()]
+  }
+
+  /**
+   * Validates `value` against the schema of `name`, filling in defaults in place. Returns one
+   * error per broken rule, located in the layer (base or overlay) that wrote the value.
+   */
+  validate(name: string, value: Record<string, unknown>, layers: readonly ConfigLayer[]): ConfigSchemaError[] {
+    const check = this.validators.get(name)
+    if (!check || check(value)) return []
+    return collapseAlternatives(check.errors ?? []).map((e) => toSchemaError(name, e, layers))
+  }
+}
+
+/**
+ * For `anyOf`/`oneOf` ajv reports every failed branch and then the union itself; one message
+ * per value is what a person wants, so branch errors fold into the union's. A union of
+ * literals (TypeBox's `Type.Union([Type.Literal(...)])`) reads as "must be one of ...".
+ */
+function collapseAlternatives(errors: readonly ErrorObject[]): { error: ErrorObject; allowed?: unknown[] }[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+  const out: { error: ErrorObject; allowed?: unknown[] }[] = []
+  for (const error of errors) {
+    const union = unions.find((u) => u !== error && error.schemaPath.startsWith(`${u.schemaPath}/`) && error.instancePath === u.instancePath)
+    if (union) continue
+    if (unions.includes(error)) {
+      const branches = errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/`) && e.instancePath === error.instancePath)
+      const literals = branches.every((b) => b.keyword === 'const') && branches.length > 0
+      out.push(literals ? { error, allowed: branches.map((b) => b.params['allowedValue'] as unknown) } : { error })
+    } else {
+      out.push({ error })
+    }
+  }
+  return out
+}
+
+function toSchemaError(name: string, { error, allowed }: { error: ErrorObject; allowed?: unknown[] }, layers: readonly ConfigLayer[]): ConfigSchemaError {
+  const base = pointerToPath(error.instancePath)
+  const params = error.params as Record<string, unknown>
+  let keyPath: KeySegment[] = base
+  let message: string
+  let hint: string
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params['missingProperty'])
+      keyPath = [...base, missing]
+      message = `${formatKeyPath(keyPath)} is required`
+      hint = `Add "${missing}" ${base.length ? `under "${formatKeyPath(base)}"` : 'at the top level'} of config "${name}".`
+      break
+    }
+    case 'additionalProperties': {
+      const extra = String(params['additionalProperty'])
+      keyPath = [...base, extra]
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      message = `${formatKeyPath(keyPath)} is not an allowed key`
+      hint = known.length ? `Remove it or fix its spelling; allowed keys here: ${known.join(', ')}.` : 'Remove it.'
+      break
+    }
+    case 'enum':
+      allowed = params['allowedValues'] as unknown[]
+      message = `${label(keyPath)} must be one of ${list(allowed)}`
+      hint = `Use one of ${list(allowed)}.`
+      break
+    case 'type':
+      message = `${label(keyPath)} ${error.message ?? 'has the wrong type'}`
+      hint = `Write a value of type ${String(params['type'])} here.`
+      break
+    case 'format':
+      message = `${label(keyPath)} ${error.message ?? 'has the wrong format'}`
+      hint = `Write a valid ${String(params['format'])}.`
+      break
+    default:
+      message = allowed ? `${label(keyPath)} must be one of ${list(allowed)}` : `${label(keyPath)} ${error.message ?? 'is invalid'}`
+      hint = allowed ? `Use one of ${list(allowed)}.` : `Change the value so it satisfies the schema's "${error.keyword}" rule.`
+  }
+  const where = locateInLayers(layers, keyPath)
+  return new ConfigSchemaError(error.keyword, `config "${name}": ${message} (schema rule "${error.keyword}")`, {
+    path: where?.path,
+    line: where?.position?.line,
+    column: where?.position?.column,
+    keyPath: formatKeyPath(keyPath),
+    hint,
+  })
+}
+
+function label(path: readonly KeySegment[]): string {
+  return path.length ? formatKeyPath(path) : 'the top level'
+}
+
+function list(values: readonly unknown[]): string {
+  return values.map((v) => JSON.stringify(v)).join(', ')
+}
