@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import type { Kernel, Plugin } from '@hotreload/core'
+import { waitFor } from '../../../test/helpers/index.js'
+import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
+import { sha256, startAssets } from './setup.js'
+
+const run = promisify(execFile)
+// Over the size the plugin takes from the core's memory: these assets are read from disk.
+const BIG = randomBytes(READ_VIA_CORE_LIMIT + 4096)
+
+/**
+ * A plugin tapping detect before the assets plugin, which sabotages files after the core
+ * fingerprinted them and before the assets plugin reads them: the race of a file vanishing
+ * or being replaced mid-transaction, made deterministic.
+ */
+function sabotage(action: (kernel: Kernel) => Promise<void>): Plugin & { armed: boolean } {
+  const plugin = {
+    name: 'sabotage',
+    armed: false,
+    apply(kernel: Kernel) {
+      kernel.hooks.detect.tapPromise('sabotage', async (changes) => {
+        if (plugin.armed) {
+          plugin.armed = false
+          await action(kernel)
+        }
+        return changes
+      })
+    },
+  }
+  return plugin
+}
+
+test('assets that vanish or become directories mid-transaction are each reported, and nothing changes', async (t) => {
+  const saboteur = sabotage(async (kernel) => {
+    await rm(`${kernel.root}/static/a.bin`)
+    await rm(`${kernel.root}/static/b.bin`)
+    await mkdir(`${kernel.root}/static/b.bin`)
+  })
+  const { assets, project, recorder, manifestOnDisk } = await startAssets(t, { 'static/keep.css': 'k' }, {}, { before: [saboteur] })
+  const before = await readFile(assets.stats().manifestPath)
+  saboteur.armed = true
+  await writeFile(project.path('static/a.bin'), BIG)
+  await writeFile(project.path('static/b.bin'), BIG)
+  const rejected = await recorder.next('rejected', (e) => e.problems.some((p) => p.plugin === 'assets'))
+  const problems = rejected.problems.filter((p) => p.plugin === 'assets')
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.path]).sort(),
+    [['HR_ASSET_UNREADABLE', 'static/a.bin'], ['HR_ASSET_UNREADABLE', 'static/b.bin']],
+  )
+  const [a, b] = [...problems].sort((x, y) => String(x.path).localeCompare(String(y.path)))
+  assert.match(a?.message ?? '', /cannot read asset "a\.bin": it vanished while being read/)
+  assert.match(b?.message ?? '', /cannot read asset "b\.bin": it is now a directory/)
+  assert.ok(a?.hint && b?.hint)
+  assert.deepEqual(Object.keys(assets.manifest()), ['keep.css'])
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
+  assert.deepEqual((await readdir(project.path('.hotreload'))).filter((n) => n.endsWith('.tmp')), [])
+  // The file is back as a file: the carried paths apply with it.
+  await rm(project.path('static/b.bin'), { recursive: true })
+  await writeFile(project.path('static/b.bin'), 'fixed')
+  await waitFor(async () => (await manifestOnDisk())['b.bin']?.hash === sha256('fixed'), { message: 'b.bin in the manifest' })
+  assert.deepEqual(Object.keys(assets.manifest()), ['b.bin', 'keep.css'])
+})
+
+test('a manifest directory that is a file rejects the initial load with a clear problem, and a fix applies', async (t) => {
+  const { assets, project, reloader, events } = await startAssets(t, { 'static/app.css': 'a', 'out': 'a file, not a directory' }, { manifestPath: 'out/assets.json' }, { watch: false })
+  const rejected = events.find((e) => e.type === 'rejected')
+  assert.ok(rejected && rejected.type === 'rejected')
+  assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSET_MANIFEST_WRITE', 'out/assets.json']])
+  assert.match(rejected.problems[0]?.message ?? '', /cannot write the asset manifest out\/assets\.json: a parent of the path is a file/)
+  assert.match(rejected.problems[0]?.hint ?? '', /previous manifest stays/)
+  assert.deepEqual(assets.manifest(), {})
+  assert.equal(await readFile(project.path('out'), 'utf8'), 'a file, not a directory')
+
+  await rm(project.path('out'))
+  const record = await reloader.reload()
+  assert.equal(record.status, 'applied')
+  assert.deepEqual(Object.keys(JSON.parse(await readFile(project.path('out/assets.json'), 'utf8'))), ['app.css'])
+})
+
+/** Makes a directory refuse new files: chmod for a normal user; root ignores modes, so chattr +i. */
+async function blockWrites(dir: string): Promise<() => Promise<unknown>> {
+  const unblock = process.getuid?.() === 0 ? (await run('chattr', ['+i', dir]), () => run('chattr', ['-i', dir])) : (await chmod(dir, 0o555), () => chmod(dir, 0o755))
+  await assert.rejects(writeFile(`${dir}/probe`, 'x'), 'the directory must refuse writes for this test to mean anything')
+  return unblock
+}
+
+test('a manifest that cannot be written rejects the edit; the previous manifest stays on disk and in memory', async (t) => {
+  const { assets, project, recorder, manifestOnDisk } = await startAssets(t, { 'static/app.css': 'v1', 'static/app.js': 'js' })
+  const manifestPath = assets.stats().manifestPath
+  const before = await readFile(manifestPath)
+  const memory = assets.manifest()
+  const url = assets.url('app.css')
+  const unblock = await blockWrites(project.path('.hotreload'))
+  try {
+    await writeFile(project.path('static/app.css'), 'v2')
+    const rejected = await recorder.next('rejected')
+    assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSET_MANIFEST_WRITE', '.hotreload/assets-manifest.json']])
+    assert.deepEqual(await readFile(manifestPath), before)
+    assert.equal(assets.manifest(), memory)
+    assert.equal(assets.url('app.css'), url)
+  } finally {
+    await unblock()
+  }
+  // Writable again: the next edit applies, together with the rejected one.
+  await writeFile(project.path('static/app.js'), 'js2')
+  await waitFor(async () => (await manifestOnDisk())['app.js']?.hash === sha256('js2'), { message: 'the next edit applied' })
+  assert.equal((await manifestOnDisk())['app.css']?.hash, sha256('v2'))
+  assert.deepEqual((await readdir(project.path('.hotreload'))).sort(), ['assets-manifest.json'])
+})
+
+test('a dry run hashes and checks the manifest can be written, but changes nothing on disk', async (t) => {
+  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'v1' }, { outputDir: 'public' }, { watch: false })
+  const before = await readFile(assets.stats().manifestPath)
+  await writeFile(project.path('static/app.css'), 'v2')
+  await writeFile(project.path('static/new.css'), 'n')
+  const record = await reloader.reload({ dryRun: true })
+  assert.equal(record.status, 'dry-run')
+  assert.deepEqual(record.problems, [])
+  assert.equal(assets.stats().hashed, 3)
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
+  assert.deepEqual(await readdir(project.path('.hotreload')), ['assets-manifest.json'])
+  assert.deepEqual(await readdir(project.path('public')), [`app.${sha256('v1').slice(0, 8)}.css`])
+  assert.deepEqual(Object.keys(assets.manifest()), ['app.css'])
+})
