@@ -199,6 +199,15 @@ for (const usePolling of [false, true]) {
     assert.equal(c.state.baseline().has('templates/old-name.hbs'), false)
   })
 
+  test(`${mode}: a second write inside chokidar's 50 ms change throttle is still applied (debounceMs 0)`, async (t) => {
+    const c = await startChain(t, { 'config/quick.json': '{"v":0}' }, usePolling, { debounceMs: 0, maxWaitMs: 0 })
+    await c.project.write('config/quick.json', '{"v":1}')
+    await waitFor(() => c.state.baseline().get('config/quick.json')?.hash === sha256('{"v":1}'), { intervalMs: 1, message: 'the first write' })
+    await c.project.write('config/quick.json', '{"v":2}')
+    await waitFor(() => c.state.baseline().get('config/quick.json')?.hash === sha256('{"v":2}'), { message: 'the second write' })
+    assert.equal(c.contents.get('config/quick.json')?.at(-1), '{"v":2}')
+  })
+
   test(`${mode}: a file written every 10 ms for 1.5 s flushes at least twice (maxWaitMs) and ends with its last content`, async (t) => {
     const c = await startChain(t, { 'config/stream.json': '{"n":0}' }, usePolling, { debounceMs: 100, maxWaitMs: 400 })
     const started = Date.now()
