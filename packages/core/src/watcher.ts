@@ -72,7 +72,7 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   const ignored = (absolute: string, stats?: Stats): boolean => {
     const rel = relOf(absolute)
     if (rel === '') return false
-    if (rel.startsWith('..')) return true
+    if (isOutside(rel)) return true
     if (stats === undefined) {
       // chokidar asks once before it has stats: keep anything that may be a watched file or a
       // directory on the way to one.
@@ -124,7 +124,7 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     if (closed || !RAW_EVENT_KINDS.has(event)) return
     const kind = event as RawEventKind
     const rel = relOf(absolute)
-    if (rel === '' || rel.startsWith('..')) return
+    if (rel === '' || isOutside(rel)) return
     const isDir = kind === 'addDir' || kind === 'unlinkDir'
     // The matcher may have changed since chokidar decided to watch this path.
     if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
@@ -162,7 +162,7 @@ export function toWatcherError(error: unknown, root: string): WatcherError {
   const code = typeof errno.code === 'string' ? errno.code : undefined
   const absolute = typeof errno.path === 'string' ? errno.path : undefined
   const rel = absolute === undefined ? undefined : relative(root, absolute).split(sep).join('/')
-  const path = rel === undefined ? undefined : rel.startsWith('..') ? absolute : rel || '.'
+  const path = rel === undefined ? undefined : isOutside(rel) ? absolute : rel || '.'
   const where = path === undefined ? root : path
   switch (code) {
     case 'ENOSPC':
@@ -203,4 +203,8 @@ function isMissing(error: unknown): boolean {
 
 function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown)
+}
+
+function isOutside(rel: string): boolean {
+  return rel === '..' || rel.startsWith('../') || rel.startsWith('/')
 }
