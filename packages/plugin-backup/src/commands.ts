@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { formatLocated, HotReloadError, type CommandContext, type PluginCommand, type TransactionRecord } from '@hotreload/core'
-import { BackupPathError } from './errors.js'
+import { BackupAmbiguousError, BackupPathError } from './errors.js'
 import type { BackupRecord } from './index-log.js'
 import { checkCount } from './options.js'
 import type { PruneResult } from './plugin.js'
@@ -9,12 +9,12 @@ import type { RetentionPolicy } from './retention.js'
 /** The part of the plugin the commands drive. */
 interface BackupApi {
   list(path?: string): Promise<BackupRecord[]>
-  restore(path: string, version: number): Promise<TransactionRecord>
+  restore(path: string, version: number, options?: { hash?: string }): Promise<TransactionRecord>
   prune(policy?: RetentionPolicy): Promise<PruneResult>
 }
 
 const USAGE = `hotreload backup list [path]
-hotreload backup restore <path> <version>
+hotreload backup restore <path> <version> [--hash <prefix>]
 hotreload backup prune [--keep-versions N] [--max-age-ms N] [--max-total-bytes N]`
 
 const OK = 0
@@ -22,8 +22,9 @@ const FAILED = 1
 const USAGE_ERROR = 2
 
 /**
- * `hotreload backup <list|restore|prune>`. Exit codes: 0 done (restore: applied), 1 the
- * operation failed or the restored version was rejected, 2 wrong arguments.
+ * `hotreload backup <list|restore|prune>`. Exit codes: 0 done (restore: applied or already
+ * in place), 1 the operation failed or the restored version was rejected, 2 wrong arguments
+ * (including a path outside the root, or a version that needs `--hash` to say which backup).
  */
 export function createBackupCommands(api: BackupApi): Readonly<Record<string, PluginCommand>> {
   const backup: PluginCommand = {
@@ -38,7 +39,7 @@ export function createBackupCommands(api: BackupApi): Readonly<Record<string, Pl
         return usage(ctx, sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`)
       } catch (error) {
         if (error instanceof UsageError) return usage(ctx, error.message)
-        if (error instanceof BackupPathError) {
+        if (error instanceof BackupPathError || error instanceof BackupAmbiguousError) {
           ctx.printError(`hotreload backup: ${formatLocated(error)}`)
           return USAGE_ERROR
         }
@@ -86,11 +87,13 @@ async function list(api: BackupApi, args: readonly string[], ctx: CommandContext
 }
 
 async function restore(api: BackupApi, args: readonly string[], ctx: CommandContext): Promise<number> {
-  const { positionals } = parse(args)
+  const { positionals, values } = parse(args, { hash: { type: 'string' } })
   const [path, versionText] = positionals
   if (path === undefined || versionText === undefined || positionals.length > 2) throw new UsageError('restore needs <path> <version>')
   const version = toInteger(versionText, 'version', 0)
-  const record = await api.restore(path, version)
+  const hash = values['hash']
+  if (hash !== undefined && !/^[0-9a-f]{4,64}$/i.test(hash)) throw new UsageError(`--hash must be 4 to 64 hex digits, got "${hash}"`)
+  const record = await api.restore(path, version, hash === undefined ? {} : { hash })
   if (ctx.json) {
     ctx.print(JSON.stringify(record))
   } else if (record.status === 'applied' || record.status === 'unchanged') {

@@ -30,6 +30,13 @@ export class BackupNotFoundError extends HotReloadError {
   }
 }
 
+/** Several different backups of a file share the version given to `restore()`; a hash picks one. */
+export class BackupAmbiguousError extends HotReloadError {
+  constructor(message: string, options: HotReloadErrorOptions = {}) {
+    super('HR_BACKUP_AMBIGUOUS', message, options)
+  }
+}
+
 /** A stored object is missing or its bytes no longer match its sha256. */
 export class BackupCorruptError extends HotReloadError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {

@@ -1,6 +1,7 @@
 import { appendFile, chmod, open, readFile } from 'node:fs/promises'
 import { writeFileAtomic } from '@hotreload/core'
 import { BackupWriteError } from './errors.js'
+import { isSafeRelative } from './paths.js'
 import { describe, FILE_MODE, isHash, isMissing } from './store.js'
 
 /** Why the content was replaced: by an edit, a deletion, a rename away, or by `restore()`. */
@@ -184,10 +185,4 @@ function toLine(raw: string): Line | undefined {
 function toEntry(line: { readonly type: 'backup' } & IndexEntry): IndexEntry {
   const { version, time, path, kind, hash, size, batch } = line
   return { version, time, path, kind, hash, size, batch }
-}
-
-/** An index line naming an absolute path or one with `..` segments is treated as damaged. */
-function isSafeRelative(path: unknown): path is string {
-  if (typeof path !== 'string' || path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) return false
-  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
 }

@@ -1,6 +1,6 @@
-export { backupPlugin, backupPlugin as default, type BackupPlugin, type PruneResult } from './plugin.js'
+export { backupPlugin, backupPlugin as default, type BackupPlugin, type PruneResult, type RestoreOptions } from './plugin.js'
 export type { BackupOptions } from './options.js'
 export type { BackupRecord, BackupKind } from './index-log.js'
 export type { RetentionPolicy } from './retention.js'
 export type { BackupCreatedEvent, BackupFailedEvent, BackupRestoredEvent, BackupPrunedEvent } from './events.js'
-export { BackupWriteError, BackupPathError, BackupNotFoundError, BackupCorruptError, BackupOptionsError, BackupNotStartedError } from './errors.js'
+export { BackupWriteError, BackupPathError, BackupNotFoundError, BackupAmbiguousError, BackupCorruptError, BackupOptionsError, BackupNotStartedError } from './errors.js'

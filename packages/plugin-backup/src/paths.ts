@@ -45,3 +45,12 @@ export function toProjectPath(root: string, path: string): { readonly rel: strin
   }
   return { rel: relative(resolve(root), abs).split(sep).join('/'), abs }
 }
+
+/**
+ * True for a stored root-relative path in canonical form: no absolute path, no `\\`, no empty,
+ * `.` or `..` segment. A record naming anything else was not written by this plugin.
+ */
+export function isSafeRelative(path: unknown): path is string {
+  if (typeof path !== 'string' || path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\') || path.includes('\0')) return false
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+}

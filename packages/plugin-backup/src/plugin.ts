@@ -14,13 +14,23 @@ import {
   type TransactionRecord,
 } from '@hotreload/core'
 import { createBackupCommands } from './commands.js'
-import { BackupNotFoundError, BackupNotStartedError, BackupWriteError } from './errors.js'
+import { BackupAmbiguousError, BackupNotFoundError, BackupNotStartedError, BackupWriteError } from './errors.js'
+import { AppliedState } from './applied-state.js'
 import { BackupIndex, type BackupRecord, type IndexEntry } from './index-log.js'
 import { resolveBackupOptions, type BackupOptions, type ResolvedBackupOptions } from './options.js'
 import { toProjectPath } from './paths.js'
 import { hasLimits, planRetention, type RetentionPolicy } from './retention.js'
 import { ContentStore, describe, hashBytes, isHash, isMissing, type StoredObject } from './store.js'
 import './events.js'
+
+/** Options of `restore()`. */
+export interface RestoreOptions {
+  /**
+   * The backup's sha256, or a prefix of it: picks one backup when several contents share a
+   * version (a restore taken over an edit that had not applied, and the applied content).
+   */
+  readonly hash?: string
+}
 
 /** What one `prune()` removed. */
 export interface PruneResult {
@@ -53,10 +63,11 @@ export interface BackupPlugin extends Plugin {
    * `rejected` with the problems when that content does not validate (the running state stays
    * as it was, the restored bytes stay on disk as an edit would). The content the file had just
    * before is backed up first (kind `restored`), so a restore never loses anything. Throws
-   * `BackupNotFoundError` when there is no such backup, `BackupPathError` for a path outside the
-   * root, `BackupCorruptError` when the stored content is damaged.
+   * `BackupNotFoundError` when there is no such backup, `BackupAmbiguousError` when different
+   * contents of the file share that version (pass `options.hash`), `BackupPathError` for a
+   * path outside the root, `BackupCorruptError` when the stored content is damaged.
    */
-  restore(path: string, version: number): Promise<TransactionRecord>
+  restore(path: string, version: number, options?: RestoreOptions): Promise<TransactionRecord>
   /**
    * Applies the retention limits (the plugin's options, or `policy` instead), rewrites the index
    * and deletes contents nothing refers to any more. Never removes a file's newest backup nor
@@ -69,6 +80,7 @@ interface Started {
   readonly kernel: Kernel
   readonly store: ContentStore
   readonly index: BackupIndex
+  readonly applied: AppliedState
 }
 
 class BackupPluginImpl implements BackupPlugin {
@@ -81,6 +93,8 @@ class BackupPluginImpl implements BackupPlugin {
   private current = new Map<string, StoredObject>()
   /** Contents `restore()` already backed up under a path, so the restore's transaction does not record them twice. */
   private readonly restoredFrom = new Map<string, string>()
+  /** Set once a transaction of this process applied: files missing since the last run are then known. */
+  private reconciled = false
   private backedUpSincePrune = false
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -90,14 +104,16 @@ class BackupPluginImpl implements BackupPlugin {
     this.commands = createBackupCommands(this)
   }
 
-  apply(kernel: Kernel): void {
+  async apply(kernel: Kernel): Promise<void> {
     if (this.state) {
       throw new PluginError(`backup plugin "${this.name}" is already applied to an instance rooted at ${this.state.kernel.root}`, {
         hint: 'Create one backupPlugin() per createHotReload() call.',
       })
     }
     const dir = resolve(kernel.root, this.options.dir)
-    this.state = { kernel, store: new ContentStore(dir), index: new BackupIndex(join(dir, 'index.jsonl')) }
+    const applied = new AppliedState(join(dir, 'applied.json'))
+    this.state = { kernel, store: new ContentStore(dir), index: new BackupIndex(join(dir, 'index.jsonl')), applied }
+    this.current = await applied.read((message) => kernel.log.warn(`${this.name}: ${message}`))
     // Our own writes must never come back as changes, wherever the directory is.
     kernel.exclude([dir])
     // Stage -100: the backup is safe before any other plugin swaps its state in.
@@ -126,18 +142,10 @@ class BackupPluginImpl implements BackupPlugin {
     return entries.filter((e) => rel === undefined || e.path === rel).map(toRecord)
   }
 
-  async restore(path: string, version: number): Promise<TransactionRecord> {
+  async restore(path: string, version: number, options: RestoreOptions = {}): Promise<TransactionRecord> {
     const { kernel, store, index } = this.started('restore')
     const { rel, abs } = toProjectPath(kernel.root, path)
-    const candidates = await this.list(rel)
-    const record = Number.isSafeInteger(version) ? candidates.filter((r) => r.version === version).at(-1) : undefined
-    if (!record) {
-      const versions = [...new Set(candidates.map((r) => r.version))]
-      throw new BackupNotFoundError(`no backup of ${rel} at version ${String(version)}`, {
-        path: rel,
-        hint: versions.length > 0 ? `Backups of ${rel} exist for versions ${versions.join(', ')}.` : `There is no backup of ${rel} at all; see \`hotreload backup list\`.`,
-      })
-    }
+    const record = pickBackup(rel, await this.list(rel), version, options.hash)
     const bytes = await store.get(record.hash)
     const wrote = await this.serial(async () => {
       const existing = await readIfExists(abs)
@@ -198,44 +206,57 @@ class BackupPluginImpl implements BackupPlugin {
    * renamed file, so the next transaction finds it. Registers its undo before writing anything.
    */
   private async backUp(tx: Transaction): Promise<void> {
-    const { kernel, store, index } = this.started('apply')
+    const { kernel, store, index, applied } = this.started('apply')
     const batch = randomUUID()
     const before = new Map(this.current)
-    let appended = false
+    const wasReconciled = this.reconciled
+    let wrote = false
     tx.onRollback(this.name, async () => {
       this.current = before
-      if (appended) await index.revoke(batch)
+      this.reconciled = wasReconciled
+      if (!wrote) return
+      // Both, even if one fails: each is one more thing the next process would get wrong.
+      const undone = await Promise.allSettled([index.revoke(batch), applied.write(before)])
+      for (const result of undone) if (result.status === 'rejected') throw result.reason
     })
     const time = new Date().toISOString()
     const entries: IndexEntry[] = []
     const missing: string[] = []
+    const record = async (path: string, kind: IndexEntry['kind'], previous: StoredObject | undefined, replacement?: string) => {
+      // restore() may have recorded this very content a moment ago.
+      if (!previous || previous.hash === replacement || this.restoredFrom.get(path) === previous.hash) return
+      if (await store.has(previous.hash)) entries.push({ version: tx.version, time, path, kind, hash: previous.hash, size: previous.size, batch })
+      else missing.push(path)
+    }
     try {
       await store.ensure()
+      const touched = new Set<string>()
       for (const change of tx.changes) {
-        const replaced = change.kind === 'renamed' ? change.from : change.kind === 'created' ? undefined : change.path
-        if (replaced !== undefined) {
-          const previous = this.previousOf(replaced, change)
-          // restore() may have recorded this very content a moment ago.
-          const alreadyKept = previous !== undefined && this.restoredFrom.get(replaced) === previous.hash
-          if (previous && !alreadyKept) {
-            if (await store.has(previous.hash)) {
-              entries.push({ version: tx.version, time, path: replaced, kind: change.kind as IndexEntry['kind'], hash: previous.hash, size: previous.size, batch })
-            } else {
-              missing.push(replaced)
-            }
-          }
-          this.restoredFrom.delete(replaced)
-          this.current.delete(replaced)
+        touched.add(change.path)
+        const stored = change.kind === 'deleted' ? undefined : await store.put(await tx.read(change))
+        if (change.kind === 'renamed' && change.from !== undefined) {
+          touched.add(change.from)
+          await record(change.from, 'renamed', this.previousOf(change.from, change))
+          this.current.delete(change.from)
+        } else {
+          // A `created` file we already knew is one that changed while no process was watching.
+          await record(change.path, change.kind === 'deleted' ? 'deleted' : 'modified', this.previousOf(change.path, change), stored?.hash)
         }
-        if (change.kind !== 'deleted') this.current.set(change.path, await store.put(await tx.read(change)))
+        if (stored) this.current.set(change.path, { hash: stored.hash, size: stored.size })
+        else this.current.delete(change.path)
+        this.restoredFrom.delete(change.path)
       }
-      appended = entries.length > 0
+      if (!this.reconciled) await this.recordVanished(touched, record)
+      this.reconciled = true
+      wrote = true
       await index.append(entries)
+      await applied.write(this.current)
     } catch (error) {
       const failure =
         error instanceof HotReloadError ? error : new BackupWriteError(`could not back up ${pathsOf(tx.changes).join(', ')}: ${describe(error)}`, { cause: error })
       if (this.options.onError === 'block') throw failure
       this.current = trackWithoutStore(before, tx.changes)
+      this.reconciled = true
       this.report(kernel, failure, pathsOf(tx.changes))
       return
     }
@@ -252,6 +273,30 @@ class BackupPluginImpl implements BackupPlugin {
     if (entries.length > 0) {
       this.backedUpSincePrune = true
       tx.emit({ type: 'backup:created', paths: entries.map((e) => e.path), backups: entries.map(toRecord) })
+    }
+  }
+
+  /**
+   * The first transaction this process applies: files the last process knew that are gone now
+   * were deleted while nothing watched, so their last content is backed up as `deleted`.
+   * Files that exist but were not in the transaction are no longer watched and are forgotten.
+   */
+  private async recordVanished(
+    touched: ReadonlySet<string>,
+    record: (path: string, kind: IndexEntry['kind'], previous: StoredObject | undefined) => Promise<void>,
+  ): Promise<void> {
+    const { kernel } = this.started('apply')
+    for (const [path, previous] of [...this.current]) {
+      if (touched.has(path)) continue
+      let exists: boolean
+      try {
+        exists = (await stat(toProjectPath(kernel.root, path).abs)).isFile()
+      } catch (error) {
+        if (!isMissing(error)) throw error
+        exists = false
+      }
+      if (!exists) await record(path, 'deleted', previous)
+      this.current.delete(path)
     }
   }
 
@@ -291,6 +336,25 @@ class BackupPluginImpl implements BackupPlugin {
  */
 export function backupPlugin(options: BackupOptions = {}): BackupPlugin {
   return new BackupPluginImpl(options)
+}
+
+/** The backup `restore(path, version, { hash })` means, or the error saying why there is none. */
+function pickBackup(path: string, candidates: readonly BackupRecord[], version: number, hash: string | undefined): BackupRecord {
+  const matches = candidates.filter((r) => r.version === version && (hash === undefined || r.hash.startsWith(hash.toLowerCase())))
+  const contents = [...new Map(matches.map((r) => [r.hash, r])).values()]
+  const [only] = contents
+  if (only && contents.length === 1) return only
+  if (contents.length > 1) {
+    throw new BackupAmbiguousError(`version ${version} of ${path} has ${contents.length} different backups: ${contents.map((r) => `${r.kind} ${r.hash.slice(0, 12)}`).join(', ')}`, {
+      path,
+      hint: 'Pick one by its hash (restore(path, version, { hash }) or --hash <prefix>).',
+    })
+  }
+  const versions = [...new Set(candidates.map((r) => r.version))]
+  throw new BackupNotFoundError(`no backup of ${path} at version ${String(version)}${hash === undefined ? '' : ` with hash ${hash}`}`, {
+    path,
+    hint: versions.length > 0 ? `Backups of ${path} exist for versions ${versions.join(', ')}.` : `There is no backup of ${path} at all; see \`hotreload backup list\`.`,
+  })
 }
 
 function toRecord(entry: IndexEntry): BackupRecord {
