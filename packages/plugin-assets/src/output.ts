@@ -60,7 +60,9 @@ export async function hasCopy(path: string, size: number): Promise<boolean> {
     const s = await stat(path)
     return s.isFile() && s.size === size
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    // ENOTDIR: a file stands where a directory of the path should be, so no copy is there.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false
     throw error
   }
 }

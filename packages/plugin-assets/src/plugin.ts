@@ -268,13 +268,16 @@ function resolvePaths(root: string, dir: string, manifestPath: string, outputDir
   const manifest = resolve(root, manifestPath)
   const output = outputDir === undefined ? undefined : resolve(root, outputDir)
   const inside = (parent: string, child: string) => child === parent || child.startsWith(parent + sep)
-  if (manifest === assetsDir || (output !== undefined && inside(output, manifest))) {
-    throw new AssetsOptionsError(`assets plugin "${name}": manifestPath ${manifestPath} is the asset directory or inside outputDir`, { plugin: name, hint: 'Point manifestPath at a file of its own, e.g. .hotreload/assets-manifest.json.' })
-  }
   if (output !== undefined && inside(output, assetsDir)) {
     throw new AssetsOptionsError(`assets plugin "${name}": outputDir ${outputDir} contains the asset directory ${dir || '.'}, so the copies would be hashed as assets`, {
       plugin: name,
       hint: 'Choose an outputDir outside the asset directory, e.g. public/assets.',
+    })
+  }
+  if (manifest === assetsDir || (output !== undefined && inside(output, manifest))) {
+    throw new AssetsOptionsError(`assets plugin "${name}": manifestPath ${manifestPath} must be a file outside outputDir and other than the asset directory`, {
+      plugin: name,
+      hint: 'Point manifestPath at a file of its own, e.g. .hotreload/assets-manifest.json.',
     })
   }
   return { root, manifest, ...(output !== undefined ? { output } : {}) }
