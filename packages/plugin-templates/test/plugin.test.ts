@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { createHotReload, writeFileAtomic, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
+import templatesPlugin, { eta, handlebars, TemplateEngineMissingError, TemplatesOptionsError, type TemplatesPlugin } from '../src/index.js'
+import { loadPeer } from '../src/engines/load.js'
+import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
+
+const SITE = {
+  'templates/partials/nav.hbs': '<nav>{{#each links}}<a>{{this}}</a>{{/each}}</nav>',
+  'templates/partials/header.hbs': '<header>{{> nav}}<h1>{{title}}</h1></header>',
+  'templates/pages/home.hbs': '{{> header}}<p>home</p>',
+  'templates/pages/about.hbs': '{{> header}}<p>about</p>',
+  'templates/pages/plain.hbs': '<p>plain {{title}}</p>',
+  'templates/notes.txt': 'not a template',
+}
+
+async function start(t: TestContext, files: Record<string, string>, templates: TemplatesPlugin, extra: Plugin[] = []) {
+  const project = await makeTempProject(files)
+  const initial: HotReloadEvent[] = []
+  let reloader: HotReload | undefined
+  t.after(async () => {
+    await reloader?.close()
+    await project.cleanup()
+  })
+  reloader = await createHotReload({ root: project.root, debounceMs: 20, plugins: [templates, ...extra], onEvent: (e) => initial.push(e) })
+  const rec = recordEvents<HotReloadEvent>(reloader)
+  return { project, reloader, rec, initial, save: (rel: string, content: string) => saveAtomically(project, rel, content) }
+}
+
+/**
+ * Saves the way editors do (temp file + rename), so the watcher never sees the truncated
+ * intermediate file a plain writeFile leaves for a moment, which is itself a valid template.
+ */
+function saveAtomically(project: TempProject, rel: string, content: string): Promise<void> {
+  return writeFileAtomic(project.path(rel), content)
+}
+
+test('initial load compiles every template; editing a partial recompiles exactly its dependents and the output changes', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { save, rec, initial } = await start(t, SITE, templates)
+  const first = initial.find((e) => e.type === 'template:updated')
+  assert.ok(first && first.type === 'template:updated')
+  assert.deepEqual(first.names, ['header', 'nav', 'pages/about', 'pages/home', 'pages/plain'])
+  assert.deepEqual(templates.names(), ['header', 'nav', 'pages/about', 'pages/home', 'pages/plain'])
+  assert.equal(templates.render('pages/home', { title: 'Hi', links: ['a'] }), '<header><nav><a>a</a></nav><h1>Hi</h1></header><p>home</p>')
+  const plainBefore = templates.get('pages/plain')
+  const compilationsBefore = templates.stats().compilations
+
+  await save('templates/partials/nav.hbs', '<nav class="v2">{{#each links}}<b>{{this}}</b>{{/each}}</nav>')
+  const updated = await rec.next('template:updated', (e) => e.paths.includes('templates/partials/nav.hbs'))
+  assert.deepEqual(updated.names, ['header', 'nav', 'pages/about', 'pages/home'])
+  assert.deepEqual(updated.causes, [{ path: 'templates/partials/nav.hbs', kind: 'modified', name: 'nav', dependents: ['header', 'pages/about', 'pages/home'] }])
+  assert.equal(updated.plugin, 'templates')
+  assert.equal(updated.engine, 'handlebars')
+  assert.equal(updated.version, 2)
+  assert.equal(templates.render('pages/home', { title: 'Hi', links: ['a'] }), '<header><nav class="v2"><b>a</b></nav><h1>Hi</h1></header><p>home</p>')
+  assert.equal(templates.stats().compilations - compilationsBefore, 4)
+  assert.equal(templates.get('pages/plain'), plainBefore, 'a template that does not use the partial was not recompiled')
+})
+
+test('a syntax error rejects the transaction with line and column, and the previous version keeps serving until it is fixed', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { save, rec } = await start(t, SITE, templates)
+  const data = { title: 'Hi', links: ['a'] }
+  const before = templates.render('pages/about', data)
+
+  await save('templates/partials/header.hbs', '<header>\n  {{#if title}}<h1>{{title}}</h1>{{/each}}\n</header>')
+  const rejected = await rec.next('rejected')
+  assert.deepEqual(
+    rejected.problems.map((p) => [p.plugin, p.code, p.path, p.line, p.column]),
+    [['templates', 'HR_TEMPLATE_SYNTAX', 'templates/partials/header.hbs', 2, 6]],
+  )
+  assert.ok(rejected.problems[0]?.hint)
+  assert.equal(templates.render('pages/about', data), before)
+
+  await save('templates/partials/header.hbs', '<header><h1>{{title}}!</h1></header>')
+  const updated = await rec.next('template:updated', (e) => e.paths.includes('templates/partials/header.hbs'))
+  assert.deepEqual(updated.names, ['header', 'pages/about', 'pages/home'])
+  assert.equal(templates.render('pages/about', data), '<header><h1>Hi!</h1></header><p>about</p>')
+})
+
+test('deleting a partial that is still used is rejected, naming the templates that use it; a missing partial is a problem too', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { project, save, rec } = await start(t, SITE, templates)
+  await project.remove('templates/partials/nav.hbs')
+  const rejected = await rec.next('rejected')
+  assert.equal(rejected.problems.length, 1)
+  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATE_PARTIAL_IN_USE')
+  assert.equal(rejected.problems[0]?.path, 'templates/partials/nav.hbs')
+  assert.match(rejected.problems[0]?.message ?? '', /still used by "header"/)
+  assert.match(templates.render('pages/home', { links: ['x'] }), /<a>x<\/a>/)
+
+  const since = rec.events.length
+  await save('templates/pages/news.hbs', '<p>news</p>\n{{> sidebar}}')
+  const second = await rec.next('rejected', (e) => e.problems.some((p) => p.path === 'templates/pages/news.hbs'), since)
+  const missing = second.problems.find((p) => p.code === 'HR_TEMPLATE_MISSING_PARTIAL')
+  assert.equal(missing?.line, 2)
+  assert.match(missing?.message ?? '', /"pages\/news" uses "sidebar"/)
+  assert.equal(templates.has('pages/news'), false)
+})
+
+test('when another plugin fails in the same transaction, the previous compiled set is restored', async (t) => {
+  let failNext = false
+  const failing: Plugin = {
+    name: 'fails-on-apply',
+    apply(kernel) {
+      kernel.hooks.apply.tap('fails-on-apply', () => {
+        if (failNext) throw new Error('disk full while applying')
+      })
+    },
+  }
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { save, rec } = await start(t, SITE, templates, [failing])
+  const before = templates.render('pages/plain', { title: 'x' })
+  const statsBefore = templates.stats()
+
+  failNext = true
+  await save('templates/pages/plain.hbs', '<p>CHANGED {{title}}</p>')
+  const rolledBack = await rec.next('rolled-back')
+  assert.match(rolledBack.error.message, /disk full/)
+  assert.equal(templates.render('pages/plain', { title: 'x' }), before)
+  assert.equal(templates.stats().compilations, statsBefore.compilations)
+  assert.equal(rec.of('template:updated').length, 0, 'no template:updated for a rolled-back transaction')
+
+  failNext = false
+  await save('templates/pages/plain.hbs', '<p>CHANGED AGAIN {{title}}</p>')
+  await rec.next('template:updated', (e) => e.names.includes('pages/plain'))
+  assert.equal(templates.render('pages/plain', { title: 'x' }), '<p>CHANGED AGAIN x</p>')
+})
+
+test('Eta: editing a layout recompiles the pages that use it; options pick the directory', async (t) => {
+  const templates = templatesPlugin({ engine: eta(), dir: 'views', name: 'views' })
+  const { save, rec } = await start(
+    t,
+    {
+      'views/layouts/main.eta': '<main><%~ it.body %></main>',
+      'views/partials/card.eta': '<b><%= it.t %></b>',
+      'views/pages/home.eta': '<% layout("layouts/main") %><%~ include("card", { t: it.title }) %>',
+      'views/pages/solo.eta': '<i>solo</i>',
+    },
+    templates,
+  )
+  assert.equal(templates.render('pages/home', { title: 'A<B' }), '<main><b>A&lt;B</b></main>')
+  await save('views/layouts/main.eta', '<div class="v2"><%~ it.body %></div>')
+  const updated = await rec.next('template:updated', (e) => e.paths.includes('views/layouts/main.eta'))
+  assert.deepEqual(updated.names, ['layouts/main', 'pages/home'])
+  assert.equal(updated.plugin, 'views')
+  assert.equal(templates.render('pages/home', { title: 'A' }), '<div class="v2"><b>A</b></div>')
+})
+
+test('deleting an unused template takes it out of service and reports it', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { project, rec } = await start(t, SITE, templates)
+  await project.remove('templates/pages/plain.hbs')
+  const updated = await rec.next('template:updated', (e) => e.removed.length > 0)
+  assert.deepEqual(updated.removed, ['pages/plain'])
+  assert.deepEqual(updated.names, [])
+  assert.equal(templates.has('pages/plain'), false)
+})
+
+test('a missing engine package fails createHotReload with the install command; bad options fail the factory', async (t) => {
+  const project = await makeTempProject({ 'templates/a.nope': 'x' })
+  t.after(() => project.cleanup())
+  const missing = 'hotreload-missing-engine-package'
+  const templates = templatesPlugin({ engine: { name: 'nope', extensions: ['.nope'], load: () => loadPeer(missing, 'Nope', () => import(missing)) } })
+  await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [templates] }), (e: unknown) => e instanceof TemplateEngineMissingError && e.hint === `Run \`npm install ${missing}\` in your project.`)
+  assert.throws(() => templatesPlugin({} as never), TemplatesOptionsError)
+  assert.throws(() => templatesPlugin({ engine: { name: 'x', extensions: ['hbs'], load: () => handlebars().load() } }), /start with a dot/)
+})
