@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict'
+import { rename } from 'node:fs/promises'
+import { test } from 'node:test'
+import { Type } from '@sinclair/typebox'
+import { createHotReload, type Plugin } from '@hotreload/core'
+import configDefault, { configPlugin, ConfigNotLoadedError, ConfigOptionsError, type ConfigChangedEvent } from '../src/index.js'
+import { problemTuples, startConfigs } from './setup.js'
+
+const App = Type.Object({
+  server: Type.Object({ host: Type.String(), port: Type.Integer({ minimum: 1, maximum: 65535 }) }),
+  db: Type.Object({ pool: Type.Object({ max: Type.Integer({ minimum: 1 }), min: Type.Integer({ default: 0 }) }), password: Type.Optional(Type.String()) }),
+  features: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
+})
+
+const APP = {
+  json: '{\n  "server": { "host": "localhost", "port": 8080 },\n  "db": { "pool": { "max": 10 } }\n}\n',
+  yaml: 'server:\n  host: localhost\n  port: 8080\ndb:\n  pool:\n    max: 10\n',
+  toml: '[server]\nhost = "localhost"\nport = 8080\n\n[db.pool]\nmax = 10\n',
+} as const
+
+// A port out of range, written at a known position in each format.
+const BAD_PORT = {
+  json: { text: '{\n  "server": { "host": "localhost", "port": 99999 },\n  "db": { "pool": { "max": 10 } }\n}\n', at: [2, 44] },
+  yaml: { text: 'server:\n  host: localhost\n  port: 99999\ndb:\n  pool:\n    max: 10\n', at: [3, 9] },
+  toml: { text: '[server]\nhost = "localhost"\nport = 99999\n\n[db.pool]\nmax = 10\n', at: [3, 8] },
+} as const
+
+const GOOD_PORT = {
+  json: APP.json.replace('8080', '9090'),
+  yaml: APP.yaml.replace('8080', '9090'),
+  toml: APP.toml.replace('8080', '9090'),
+} as const
+
+const PARSE_ERROR = {
+  json: { text: '{\n  "server": { "host": "localhost", "port": 8080 },\n  "db": { "pool": { "max": } }\n}\n', at: [3, 28] },
+  yaml: { text: 'server:\n  host: localhost\n  port: [8080\ndb: {}\n', at: [4, 1] },
+  toml: { text: '[server]\nhost = "localhost"\nport = \n', at: [3, 8] },
+} as const
+
+for (const format of ['json', 'yaml', 'toml'] as const) {
+  test(`${format}: loads at start, applies a valid edit with a diff, rejects a schema violation at its line:column and keeps the last good value`, async (t) => {
+    const file = `config/app.${format}`
+    const { configs, project, recorder, events } = await startConfigs(t, { [file]: APP[format] }, { schemas: { app: App } })
+    const initial = events.find((e): e is ConfigChangedEvent => e.type === 'config:changed')
+    assert.ok(initial, 'the initial load announces the config')
+    assert.equal(initial.oldValue, undefined)
+    assert.deepEqual(configs.get('app'), { server: { host: 'localhost', port: 8080 }, db: { pool: { max: 10, min: 0 } } })
+    const before = configs.get('app')
+
+    await project.write(file, BAD_PORT[format].text)
+    const rejected = await recorder.next('rejected')
+    assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', file, ...BAD_PORT[format].at, 'server.port']])
+    assert.match(rejected.problems[0]?.message ?? '', /server\.port must be <= 65535/)
+    assert.equal(rejected.problems[0]?.plugin, 'config')
+    assert.equal(configs.get('app'), before, 'the last good value stays, same object')
+
+    const mark = recorder.events.length
+    await project.write(file, GOOD_PORT[format])
+    const changed = await recorder.next('config:changed', () => true, mark)
+    assert.equal(changed.name, 'app')
+    assert.deepEqual(changed.paths, [file])
+    assert.deepEqual(
+      changed.diff.map((d) => [d.kind, d.path, d.oldValue, d.newValue]),
+      [['changed', 'server.port', 8080, 9090]],
+    )
+    assert.equal(changed.oldValue, before)
+    assert.equal(configs.get('app').server.port, 9090)
+    assert.ok(Object.isFrozen(configs.get('app').server))
+  })
+
+  test(`${format}: a syntax error is rejected with the parser's line:column`, async (t) => {
+    const file = `config/app.${format}`
+    const { configs, project, recorder } = await startConfigs(t, { [file]: APP[format] }, { schemas: { app: App } })
+    await project.write(file, PARSE_ERROR[format].text)
+    const rejected = await recorder.next('rejected')
+    const [problem] = rejected.problems
+    assert.equal(problem?.code, 'HR_CONFIG_PARSE')
+    assert.equal(problem?.path, file)
+    assert.deepEqual([problem?.line, problem?.column], PARSE_ERROR[format].at)
+    assert.ok(problem?.hint)
+    assert.equal(configs.get('app').server.port, 8080)
+  })
+}
+
+const UNSAFE: [string, string, string, string][] = [
+  ['an unsafe __proto__ key', 'config/app.yaml', 'a: 1\n__proto__:\n  polluted: true\n', 'HR_CONFIG_UNSAFE_KEY'],
+  ['a constructor key', 'config/app.json', '{ "a": 1, "constructor": { "polluted": true } }', 'HR_CONFIG_UNSAFE_KEY'],
+  ['a duplicate JSON key', 'config/app.json', '{ "a": 1, "a": 2 }', 'HR_CONFIG_DUPLICATE_KEY'],
+  ['a duplicate TOML key', 'config/app.toml', 'a = 1\na = 2\n', 'HR_CONFIG_DUPLICATE_KEY'],
+  ['a duplicate YAML key', 'config/app.yaml', 'a: 1\na: 2\n', 'HR_CONFIG_DUPLICATE_KEY'],
+  [
+    'a YAML alias bomb',
+    'config/app.yaml',
+    'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+    'HR_CONFIG_ALIASES',
+  ],
+  ['a file over maxFileBytes', 'config/app.yaml', `a: "${'x'.repeat(5000)}"\n`, 'HR_CONFIG_TOO_LARGE'],
+]
+
+for (const [what, file, text, code] of UNSAFE) {
+  test(`${what} is rejected through the watcher and the last good value stays`, async (t) => {
+    const start = file.endsWith('.toml') ? 'a = 1\n' : file.endsWith('.json') ? '{ "a": 1 }' : 'a: 1\n'
+    const { configs, project, recorder } = await startConfigs(t, { [file]: start }, { maxFileBytes: 4096 })
+    await project.write(file, text)
+    const rejected = await recorder.next('rejected')
+    assert.deepEqual(
+      rejected.problems.map((p) => [p.code, p.path]),
+      [[code, file]],
+    )
+    assert.ok(rejected.problems[0]?.hint)
+    assert.deepEqual(configs.get('app'), { a: 1 })
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined)
+  })
+}
+
+test('a config with a schema cannot be deleted: the deletion is rejected and the last good value stays', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': APP.yaml }, { schemas: { app: App } })
+  await project.remove('config/app.yaml')
+  const rejected = await recorder.next('rejected')
+  assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_REQUIRED_DELETED', 'config/app.yaml', undefined, undefined, undefined]])
+  assert.match(rejected.problems[0]?.message ?? '', /config "app" is required and cannot be deleted; its last good value stays/)
+  assert.equal(configs.get('app').server.port, 8080)
+
+  // Written back with other content, the file applies again.
+  const mark = recorder.events.length
+  await project.write('config/app.yaml', GOOD_PORT.yaml)
+  await recorder.next('config:changed', () => true, mark)
+  assert.equal(configs.get('app').server.port, 9090)
+})
+
+test('an optional config deleted from disk is removed and subscribers are told with undefined', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': 'a: 1\n', 'config/flags.toml': 'beta = true\n' })
+  const seen: unknown[] = []
+  const off = configs.watch('flags').subscribe((value) => seen.push(value))
+  t.after(off)
+  await project.remove('config/flags.toml')
+  const removed = await recorder.next('config:changed', (e) => e.name === 'flags')
+  assert.equal(removed.newValue, undefined)
+  assert.deepEqual(removed.oldValue, { beta: true })
+  assert.deepEqual(
+    removed.diff.map((d) => [d.kind, d.path, d.oldValue]),
+    [['removed', 'beta', true]],
+  )
+  assert.deepEqual(seen, [undefined])
+  assert.equal(configs.has('flags'), false)
+  assert.deepEqual(configs.names(), ['app'])
+  assert.throws(() => configs.get('flags'), (e: unknown) => e instanceof ConfigNotLoadedError && e.code === 'HR_CONFIG_NOT_LOADED' && /Loaded configs: app/.test(e.hint ?? ''))
+})
+
+test('a required config missing at start rejects the initial load; creating it applies', async (t) => {
+  const { configs, project, recorder, events } = await startConfigs(t, { 'config/other.json': '{}' }, { schemas: { app: App } })
+  const initial = events.find((e) => e.type === 'rejected')
+  assert.ok(initial && initial.type === 'rejected')
+  assert.equal(initial.reason, 'initial')
+  assert.equal(initial.problems[0]?.code, 'HR_CONFIG_MISSING')
+  assert.match(initial.problems[0]?.message ?? '', /config "app" is required but no file defines it/)
+  assert.equal(configs.has('app'), false)
+
+  await project.write('config/app.toml', APP.toml)
+  await recorder.next('config:changed', (e) => e.name === 'app')
+  assert.equal(configs.get('app').db.pool.max, 10)
+})
+
+test('the overlay of the active environment is deep-merged over the base; problems in it point at the overlay', async (t) => {
+  const files = {
+    'config/database.yaml': 'host: localhost\nport: 5432\nreplicas:\n  - a\n  - b\npool:\n  max: 5\n  idle: 1000\n',
+    'config/database.production.toml': 'host = "db.prod"\nreplicas = ["c"]\n[pool]\nmax = 50\n',
+    'config/database.staging.json': '{ "host": "db.staging" }',
+  }
+  const Db = Type.Object({ host: Type.String(), port: Type.Integer(), replicas: Type.Array(Type.String()), pool: Type.Object({ max: Type.Integer({ maximum: 100 }), idle: Type.Integer() }) })
+  const { configs, project, recorder } = await startConfigs(t, files, { env: 'production', schemas: { database: Db } })
+  assert.deepEqual(configs.get('database'), { host: 'db.prod', port: 5432, replicas: ['c'], pool: { max: 50, idle: 1000 } })
+  assert.deepEqual(configs.names(), ['database'])
+
+  await project.write('config/database.production.toml', 'host = "db.prod"\nreplicas = ["c"]\n[pool]\nmax = 500\n')
+  const rejected = await recorder.next('rejected')
+  assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/database.production.toml', 4, 7, 'pool.max']])
+
+  // Removing the overlay falls back to the base values.
+  let mark = recorder.events.length
+  await project.remove('config/database.production.toml')
+  const changed = await recorder.next('config:changed', () => true, mark)
+  assert.deepEqual(changed.paths, ['config/database.production.toml'])
+  assert.deepEqual(configs.get('database'), { host: 'localhost', port: 5432, replicas: ['a', 'b'], pool: { max: 5, idle: 1000 } })
+
+  // Another environment's overlay is parsed (and would be rejected if broken) but not applied.
+  mark = recorder.events.length
+  await project.write('config/database.staging.json', '{ "host": ')
+  const broken = await recorder.next('rejected', () => true, mark)
+  assert.equal(broken.problems[0]?.path, 'config/database.staging.json')
+  assert.equal(configs.get('database').host, 'localhost')
+})
+
+test('a change to a restartRequired key is rejected with "restart needed" and the unsafe keys; other edits apply', async (t) => {
+  const { configs, project, recorder } = await startConfigs(
+    t,
+    { 'config/app.yaml': 'server:\n  host: localhost\n  port: 8080\nstorage:\n  dir: /data\n  quota: 10\n' },
+    { restartRequired: { app: ['server.port', 'storage.*'] } },
+  )
+  await project.write('config/app.yaml', 'server:\n  host: example.com\n  port: 9090\nstorage:\n  dir: /mnt\n  quota: 10\n')
+  const rejected = await recorder.next('rejected')
+  const [problem] = rejected.problems
+  assert.equal(problem?.code, 'HR_CONFIG_RESTART_REQUIRED')
+  assert.match(problem?.message ?? '', /^restart needed: config "app" changes server\.port, storage\.dir, which the app reads only at start/)
+  assert.deepEqual([problem?.path, problem?.line, problem?.column, problem?.keyPath], ['config/app.yaml', 3, 9, 'server.port'])
+  assert.equal((configs.get('app') as { server: { host: string } }).server.host, 'localhost', 'the rest of the edit waits too')
+
+  const mark = recorder.events.length
+  await project.write('config/app.yaml', 'server:\n  host: example.com\n  port: 8080\nstorage:\n  dir: /data\n  quota: 10\n')
+  const changed = await recorder.next('config:changed', () => true, mark)
+  assert.deepEqual(changed.diff.map((d) => d.path), ['server.host'])
+})
+
+test('if a later plugin fails in the same transaction, config rolls back and no subscriber sees the new value', async (t) => {
+  let armed = false
+  const breaker: Plugin = {
+    name: 'breaker',
+    apply(kernel) {
+      kernel.hooks.apply.tap('breaker', () => {
+        if (armed) throw new Error('breaker failed on purpose')
+      })
+    },
+  }
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.json': '{ "v": 1 }' }, {}, { after: [breaker] })
+  const seen: unknown[] = []
+  const off = configs.watch('app').subscribe((value) => seen.push(value))
+  t.after(off)
+  const offEvents = recorder.events.length
+
+  armed = true
+  await project.write('config/app.json', '{ "v": 2 }')
+  const rolledBack = await recorder.next('rolled-back')
+  assert.equal(rolledBack.error.plugin, 'breaker')
+  assert.deepEqual(configs.get('app'), { v: 1 })
+  assert.deepEqual(configs.watch('app').current, { v: 1 })
+  assert.deepEqual(seen, [])
+  assert.equal(recorder.events.slice(offEvents).some((e) => e.type === 'config:changed'), false)
+
+  armed = false
+  const mark = recorder.events.length
+  await project.write('config/app.json', '{ "v": 3 }')
+  const changed = await recorder.next('config:changed', () => true, mark)
+  assert.deepEqual(changed.oldValue, { v: 1 })
+  assert.deepEqual(seen, [{ v: 3 }])
+})
+
+test('a config:changed listener reading get() already sees the value its event announces', async (t) => {
+  const { configs, project, reloader, recorder } = await startConfigs(t, { 'config/app.json': '{ "v": 1 }' })
+  const readBack: unknown[] = []
+  const off = reloader.on('config:changed', (e) => readBack.push([e.newValue, configs.get(e.name), configs.watch(e.name).current]))
+  t.after(off)
+  await project.write('config/app.json', '{ "v": 2 }')
+  await recorder.next('config:changed')
+  assert.deepEqual(readBack, [[{ v: 2 }, { v: 2 }, { v: 2 }]])
+})
+
+test('an unknown extension in the watched set is a clear problem, not a silent skip', async (t) => {
+  const { project, recorder, configs } = await startConfigs(t, { 'settings/app.json': '{ "a": 1 }' }, { files: 'settings/**' })
+  assert.deepEqual(configs.get('app'), { a: 1 })
+  await project.write('settings/notes.ini', 'a=1\n')
+  const rejected = await recorder.next('rejected')
+  assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_FORMAT', 'settings/notes.ini', undefined, undefined, undefined]])
+  assert.match(rejected.problems[0]?.message ?? '', /unknown config file type "notes.ini"/)
+})
+
+test('two files for the same config and environment are a conflict', async (t) => {
+  const { events, configs } = await startConfigs(t, { 'config/app.json': '{ "a": 1 }', 'config/app.yaml': 'a: 2\n' })
+  const rejected = events.find((e) => e.type === 'rejected')
+  assert.ok(rejected && rejected.type === 'rejected')
+  assert.equal(rejected.problems[0]?.code, 'HR_CONFIG_CONFLICT')
+  assert.match(rejected.problems[0]?.message ?? '', /config\/app\.json and config\/app\.yaml both define config "app"/)
+  assert.equal(configs.has('app'), false)
+})
+
+test('renaming a file moves its config to the new name', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': 'a: 1\n' })
+  await rename(project.path('config/app.yaml'), project.path('config/main.yaml'))
+  await recorder.next('config:changed', (e) => e.name === 'main')
+  await recorder.next('config:changed', (e) => e.name === 'app')
+  assert.deepEqual(configs.names(), ['main'])
+  assert.deepEqual(configs.get('main'), { a: 1 })
+})
+
+test('the default export is the factory; bad options and reuse across instances fail clearly', async (t) => {
+  assert.equal(configDefault, configPlugin)
+  assert.throws(() => configPlugin({ schema: {} } as never), (e: unknown) => e instanceof ConfigOptionsError && /unknown option "schema"/.test(e.message))
+  assert.throws(() => configPlugin({ maxFileBytes: 0 }), /"maxFileBytes" must be a positive integer/)
+  assert.throws(() => configPlugin({ restartRequired: { app: 'server.port' as never } }), /"restartRequired.app" must be a list/)
+  const { configs, project } = await startConfigs(t, {})
+  await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [configs] }), /already used by another hotreload instance/)
+})
