@@ -104,8 +104,9 @@ export function buildGeneration(current: Generation, changes: readonly TemplateC
 
   checkReferences([...dirty], units, graph, removed, failed, rules, problems)
 
-  let renders: Map<string, TemplateRender> | undefined
-  const linker = compiler.createGeneration((name) => renders?.get(name))
+  // Filled only once the whole generation is linked and problem-free; lookups happen at render time.
+  const renders = new Map<string, TemplateRender>()
+  const linker = compiler.createGeneration((name) => renders.get(name))
   const compiled = [...dirty].sort()
   for (const name of compiled) {
     const unit = units.get(name)
@@ -126,7 +127,6 @@ export function buildGeneration(current: Generation, changes: readonly TemplateC
   const removedNames = [...removed.keys()].sort()
   if (problems.length > 0) return { problems, compiled, removed: removedNames, causes }
 
-  renders = new Map()
   for (const [name, unit] of units) renders.set(name, unit.render)
   linker.seal(units)
   return { problems, generation: Object.freeze({ units, renders }), compiled, removed: removedNames, causes }

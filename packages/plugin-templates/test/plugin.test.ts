@@ -17,12 +17,12 @@ const SITE = {
 async function start(t: TestContext, files: Record<string, string>, templates: TemplatesPlugin, extra: Plugin[] = []) {
   const project = await makeTempProject(files)
   const initial: HotReloadEvent[] = []
-  let reloader: HotReload | undefined
+  const closers: (() => Promise<void>)[] = [() => project.cleanup()]
   t.after(async () => {
-    await reloader?.close()
-    await project.cleanup()
+    for (const close of closers.reverse()) await close()
   })
-  reloader = await createHotReload({ root: project.root, debounceMs: 20, plugins: [templates, ...extra], onEvent: (e) => initial.push(e) })
+  const reloader: HotReload = await createHotReload({ root: project.root, debounceMs: 20, plugins: [templates, ...extra], onEvent: (e) => initial.push(e) })
+  closers.push(() => reloader.close())
   const rec = recordEvents<HotReloadEvent>(reloader)
   return { project, reloader, rec, initial, save: (rel: string, content: string) => saveAtomically(project, rel, content) }
 }

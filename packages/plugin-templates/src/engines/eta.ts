@@ -16,8 +16,7 @@ export interface EtaEngineOptions {
 }
 
 /** The calls through which an Eta template uses another one. */
-const CALLS = ['include', 'includeAsync', 'layout'] as const
-type Call = (typeof CALLS)[number]
+type Call = 'include' | 'includeAsync' | 'layout'
 
 /**
  * A call of one of CALLS whose first argument is a single string literal without interpolation.
