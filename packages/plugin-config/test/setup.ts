@@ -1,7 +1,7 @@
 // Starts a real hotreload instance (real files in a temp dir, the real watcher) with the config
 // plugin, and closes it and removes the directory when the test ends.
 import type { TestContext } from 'node:test'
-import { createHotReload, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
+import { createHotReload, type HotReload, type HotReloadEvent, type Logger, type Plugin } from '@hotreload/core'
 import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
 import { configPlugin, type ConfigPlugin, type ConfigPluginOptions, type ConfigSchemas } from '../src/index.js'
 
@@ -18,7 +18,7 @@ export async function startConfigs<const S extends ConfigSchemas = Record<never,
   t: TestContext,
   files: Record<string, string | Uint8Array>,
   options: ConfigPluginOptions<S> = {},
-  extra: { after?: Plugin[]; watch?: boolean } = {},
+  extra: { after?: Plugin[]; watch?: boolean; logger?: Logger } = {},
 ): Promise<StartedConfigs<S>> {
   const project = await makeTempProject(files, 'hotreload-config-')
   // env is pinned so the suite does not depend on the NODE_ENV it runs under.
@@ -34,6 +34,7 @@ export async function startConfigs<const S extends ConfigSchemas = Record<never,
     debounceMs: 20,
     watch: extra.watch ?? true,
     plugins: [configs, ...(extra.after ?? [])],
+    ...(extra.logger ? { logger: extra.logger } : {}),
     onEvent: (e) => events.push(e),
   }))
   // The recorder starts empty at `ready`; `events` also holds the initial load.
