@@ -28,18 +28,20 @@ export async function startAssets(
   if (extra.project) for (const [rel, content] of Object.entries(files)) await project.write(rel, content)
   const assets = assetsPlugin(options)
   const events: HotReloadEvent[] = []
-  let reloader: HotReload | undefined
+  // One hook, registered before anything can fail, closes the instance before removing its files.
+  const running: { reloader?: HotReload } = {}
   t.after(async () => {
-    await reloader?.close()
+    await running.reloader?.close()
     if (!extra.project) await project.cleanup()
   })
-  reloader = await createHotReload({
+  const reloader = await createHotReload({
     root: project.root,
     debounceMs: 20,
     watch: extra.watch ?? true,
     plugins: [...(extra.before ?? []), assets, ...(extra.after ?? [])],
     onEvent: (e) => events.push(e),
   })
+  running.reloader = reloader
   const recorder = recordEvents<HotReloadEvent>(reloader)
   return {
     project,
