@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import type { Stats } from 'node:fs'
-import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
+import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
 import type { FileChange, Fingerprint } from './types.js'
 
@@ -61,44 +61,12 @@ export class FileState {
     this.#onUnreadableDirectory = options.onUnreadableDirectory
   }
 
-  /** Lists every watched file under the root, root-relative and sorted, following symlinks. */
-  async scan(): Promise<string[]> {
-    const found: string[] = []
-    // `ancestors` holds the real paths above a directory: a symlink back to one of them is a loop.
-    const walk = async (dirRel: string, ancestors: ReadonlySet<string>): Promise<void> => {
-      const absolute = dirRel === '' ? this.#root : join(this.#root, dirRel)
-      let entries
-      let real
-      try {
-        // Symlinked directories are followed, as chokidar does.
-        real = await realpath(absolute)
-        if (ancestors.has(real)) return
-        entries = await readdir(absolute, { withFileTypes: true })
-      } catch (error) {
-        if (isMissing(error)) return
-        if (!this.#onUnreadableDirectory) throw error
-        this.#onUnreadableDirectory(dirRel, asError(error))
-        return
-      }
-      const below = new Set(ancestors).add(real)
-      await Promise.all(
-        entries.map(async (entry) => {
-          const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`
-          let isDirectory = entry.isDirectory()
-          let isFile = entry.isFile()
-          if (entry.isSymbolicLink()) {
-            const target = await statOrMissing(join(this.#root, rel))
-            if (target === undefined) return
-            isDirectory = target.isDirectory()
-            isFile = target.isFile()
-          }
-          if (isDirectory && this.#matcher.couldContain(rel)) await walk(rel, below)
-          else if (isFile && this.#matcher.isWatched(rel)) found.push(rel)
-        }),
-      )
-    }
-    if (this.#matcher.couldContain('')) await walk('', new Set())
-    return found.sort()
+  /**
+   * Lists every watched file under the root (or under `dirRel`), root-relative and sorted,
+   * following symlinks. Unreadable directories go to `onUnreadableDirectory`, else reject.
+   */
+  scan(dirRel = ''): Promise<string[]> {
+    return listWatchedFiles(this.#root, this.#matcher, { dirRel, onUnreadableDirectory: this.#onUnreadableDirectory })
   }
 
   /** The fingerprint last applied for each path. */
@@ -255,15 +223,6 @@ async function hashAll(handle: FileHandle): Promise<{ size: number; hash: string
   return { size, hash: hash.digest('hex') }
 }
 
-async function statOrMissing(absolute: string): Promise<Stats | undefined> {
-  try {
-    return await stat(absolute)
-  } catch (error) {
-    if (isMissing(error)) return undefined
-    throw error
-  }
-}
-
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length)
@@ -276,11 +235,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   return results
-}
-
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP'
 }
 
 function asError(error: unknown): Error {

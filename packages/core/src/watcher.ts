@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
 import { WatcherError } from './errors.js'
+import { isMissing, listWatchedFiles } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
 
 /** The raw chokidar events the kernel listens to. */
@@ -15,6 +16,12 @@ const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'chan
 // of a truncate-then-write, the last write of a stream) is reported by nobody. So, this long
 // after each add/change, the file is stat'ed again and reported once more if it moved.
 const TRAILING_CHECK_MS = 60
+
+// chokidar emits `addDir`, then lists the new directory, then starts watching it: a file created
+// between the listing and the watch is never reported (mkdir followed by two quick writes loses
+// the second). So a new directory is listed again once chokidar has had time to watch it, and
+// the files it has not reported are reported as added. The later pass covers a loaded machine.
+const NEW_DIRECTORY_RELIST_MS = [60, 300] as const
 
 export interface WatcherOptions {
   /** Absolute root directory; events carry paths relative to it. */
@@ -92,12 +99,49 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     persistent: true,
   })
 
+  // New directories being re-listed, with the files reported below them since they appeared.
+  const newDirectories = new Map<string, { seen: Set<string>; timers: NodeJS.Timeout[] }>()
+
   const deliver = (kind: RawEventKind, rel: string): void => {
+    if (kind === 'add' || kind === 'change') {
+      for (const [dir, entry] of newDirectories) if (rel.startsWith(`${dir}/`)) entry.seen.add(rel)
+    }
     try {
       options.onEvent(kind, rel)
     } catch (thrown) {
       report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
     }
+  }
+
+  const forgetDirectory = (dirRel: string): void => {
+    for (const [dir, entry] of newDirectories) {
+      if (dirRel !== '' && dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
+      entry.timers.forEach(clearTimeout)
+      newDirectories.delete(dir)
+    }
+  }
+
+  const relistLater = (dirRel: string): void => {
+    forgetDirectory(dirRel)
+    const entry = { seen: new Set<string>(), timers: [] as NodeJS.Timeout[] }
+    const relist = (last: boolean) => (): void => {
+      if (last) newDirectories.delete(dirRel)
+      listWatchedFiles(root, matcher, { dirRel }).then(
+        (files) => {
+          if (closed) return
+          for (const rel of files) if (!entry.seen.has(rel)) deliver('add', rel)
+        },
+        (error: unknown) => {
+          if (!closed) report(toWatcherError(error, root))
+        },
+      )
+    }
+    NEW_DIRECTORY_RELIST_MS.forEach((ms, i) => {
+      const timer = setTimeout(relist(i === NEW_DIRECTORY_RELIST_MS.length - 1), ms)
+      timer.unref()
+      entry.timers.push(timer)
+    })
+    newDirectories.set(dirRel, entry)
   }
 
   const trailing = new Map<string, NodeJS.Timeout>()
@@ -131,6 +175,8 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     deliver(kind, rel)
     if (kind === 'add' || kind === 'change') checkLater(absolute, rel, stats)
     if (kind === 'unlink') clearTimeout(trailing.get(rel))
+    if (kind === 'addDir') relistLater(rel)
+    if (kind === 'unlinkDir') forgetDirectory(rel)
   })
   chokidar.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
@@ -143,6 +189,7 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
       closed = true
       for (const timer of trailing.values()) clearTimeout(timer)
       trailing.clear()
+      forgetDirectory('')
       closing ??= chokidar.close()
       return closing
     },
@@ -194,11 +241,6 @@ export function toWatcherError(error: unknown, root: string): WatcherError {
         hint: 'Changes may be missed until this is fixed; if it persists, restart hotreload or set `usePolling: true`.',
       })
   }
-}
-
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code
-  return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
 function errorMessage(thrown: unknown): string {

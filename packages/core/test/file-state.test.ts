@@ -41,6 +41,9 @@ test('scan lists the watched files, sorted, skipping excluded ones, following sy
   await symlink(project.path('config'), project.path('config/a/up'))
   const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE))
   assert.deepEqual(await state.scan(), ['config/a/deep.yaml', 'config/b.json', 'config/link.json', 'static/logo.svg', 'templates/loop/a/deep.yaml', 'templates/loop/b.json', 'templates/loop/link.json', 'templates/page.hbs'])
+  assert.deepEqual(await state.scan('config/a'), ['config/a/deep.yaml'])
+  assert.deepEqual(await state.scan('src'), [], 'a directory that cannot hold watched files')
+  assert.deepEqual(await state.scan('config/missing'), [])
 })
 
 test('the first reconcile creates every file with its fingerprint; the same state again is all no-ops', async (t) => {

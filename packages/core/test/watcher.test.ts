@@ -110,6 +110,18 @@ for (const usePolling of [false, true]) {
     assert.deepEqual(c.contents.get('config/new/deeper/a.yaml'), ['a: 1'])
   })
 
+  test(`${mode}: mkdir followed at once by several writes reports every file (chokidar lists a new directory before it watches it)`, async (t) => {
+    const c = await startChain(t, { 'config/app.json': '{}' }, usePolling)
+    const names = ['a', 'b', 'c', 'd'].map((n) => `templates/burst/${n}.hbs`)
+    for (let round = 0; round < 5; round++) {
+      const dir = `templates/burst-${round}`
+      for (const name of names) await c.project.write(name.replace('templates/burst', dir), `${name} ${round}`)
+    }
+    const expected = [0, 1, 2, 3, 4].flatMap((round) => names.map((name) => name.replace('templates/burst', `templates/burst-${round}`)))
+    await waitFor(() => expected.every((rel) => c.state.baseline().has(rel)), { message: `all of ${expected.length} files` })
+    for (const rel of expected) assert.deepEqual(c.history(rel), ['created'], rel)
+  })
+
   test(`${mode}: a directory deleted and re-created ends with the re-created files`, async (t) => {
     const c = await startChain(t, { 'templates/mail/a.hbs': 'A1', 'templates/mail/b.hbs': 'B' }, usePolling)
     await c.project.remove('templates/mail')
