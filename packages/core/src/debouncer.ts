@@ -72,7 +72,7 @@ export function createDebouncer(options: DebouncerOptions): Debouncer {
       if (closed) return
       const first = paths.size === 0
       paths.add(rel)
-      if (first && maxWaitMs > debounceMs) maxTimer = setTimeout(flush, maxWaitMs)
+      if (first && maxWaitMs > 0 && debounceMs > 0) maxTimer = setTimeout(flush, maxWaitMs)
       if (debounceMs === 0) {
         // Everything that arrives in the same turn of the event loop (one burst of fs events) is one batch.
         immediate ??= setImmediate(flush)

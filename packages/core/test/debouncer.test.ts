@@ -52,6 +52,18 @@ test('a path added continuously still flushes, at least twice over 1.5 s with ma
   assert.ok(r.batches.every((b) => b.length === 1 && b[0] === 'config/stream.json'))
 })
 
+test('maxWaitMs equal to debounceMs still bounds a batch that keeps growing', async (t) => {
+  const r = recorder()
+  const d = createDebouncer({ debounceMs: 80, maxWaitMs: 80, onFlush: r.onFlush })
+  t.after(() => d.close())
+  let i = 0
+  const timer = setInterval(() => d.add(`p${i++}`), 10)
+  t.after(() => clearInterval(timer))
+  await waitFor(() => r.batches.length >= 2, { message: 'two batches while adds continue' })
+  clearInterval(timer)
+  assert.ok(r.batches.every((b) => b.length > 0))
+})
+
 test('flushNow returns the pending paths without calling onFlush, and cancels the timers', async (t) => {
   const r = recorder()
   const d = createDebouncer({ debounceMs: 10, maxWaitMs: 50, onFlush: r.onFlush })
