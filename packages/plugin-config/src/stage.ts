@@ -79,6 +79,7 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     touched.set(name, paths)
   }
 
+  const toLoad: FileChange[] = []
   for (const change of claimed) {
     const gone = change.kind === 'deleted' ? change.path : change.kind === 'renamed' ? change.from : undefined
     const old = gone === undefined ? undefined : files.get(gone)
@@ -86,28 +87,34 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
       files.delete(gone)
       touch(old.role.name, gone)
     }
-    if (change.kind === 'deleted' || !settings.namer.matches(change.path)) continue
-    const loaded = await loadFile(tx, change, settings)
-    if (tx.signal.aborted) return undefined
-    if (Array.isArray(loaded)) {
-      for (const error of loaded) report(error, change.path)
+    if (change.kind !== 'deleted' && settings.namer.matches(change.path)) toLoad.push(change)
+  }
+
+  const loaded = await loadAll(tx, toLoad, settings)
+  if (tx.signal.aborted) return undefined
+  toLoad.forEach((change, i) => {
+    const result = loaded[i]
+    if (result === undefined || Array.isArray(result)) {
+      for (const error of result ?? []) report(error, change.path)
       const named = settings.namer.resolve(change.path)
       if (named.ok) {
         touch(named.role.name, change.path)
         failed.add(named.role.name)
       }
-      continue
+      return
     }
-    files.set(change.path, loaded)
-    touch(loaded.role.name, change.path)
-  }
+    files.set(change.path, result)
+    touch(result.role.name, change.path)
+  })
 
+  const byName = new Map<string, FileEntry[]>()
+  for (const entry of files.values()) byName.set(entry.role.name, [...(byName.get(entry.role.name) ?? []), entry])
   const configs = new Map(current.configs)
   const updates: ConfigUpdate[] = []
   const reported = new Set(failed)
   for (const [name, paths] of touched) {
     if (failed.has(name)) continue
-    const result = recompute(name, paths, files, current, tx, settings)
+    const result = recompute(name, paths, byName.get(name) ?? [], current, tx, settings)
     if (result.errors.length > 0) {
       for (const error of result.errors) report(error)
       reported.add(name)
@@ -130,6 +137,24 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     }
   }
   return { state: { files, configs }, updates }
+}
+
+// Enough parallel reads to hide disk latency on a large initial load, few enough to stay far
+// from the process's file descriptor limit.
+const READ_CONCURRENCY = 32
+
+async function loadAll(tx: Transaction, changes: readonly FileChange[], settings: StageSettings): Promise<(FileEntry | ConfigError[])[]> {
+  const results: (FileEntry | ConfigError[])[] = new Array(changes.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < changes.length && !tx.signal.aborted) {
+      const i = next++
+      const change = changes[i]
+      if (change) results[i] = await loadFile(tx, change, settings)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, changes.length) }, worker))
+  return results
 }
 
 async function loadFile(tx: Transaction, change: FileChange, settings: StageSettings): Promise<FileEntry | ConfigError[]> {
@@ -175,12 +200,11 @@ async function loadFile(tx: Transaction, change: FileChange, settings: StageSett
 function recompute(
   name: string,
   paths: readonly string[],
-  files: ReadonlyMap<string, FileEntry>,
+  entries: readonly FileEntry[],
   current: ConfigState,
   tx: Transaction,
   settings: StageSettings,
 ): { errors: ConfigError[]; update?: ConfigUpdate } {
-  const entries = [...files.values()].filter((f) => f.role.name === name)
   const conflicts = findConflicts(name, entries)
   if (conflicts.length > 0) return { errors: conflicts }
 
