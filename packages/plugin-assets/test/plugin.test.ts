@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
-import { rename, readFile, writeFile } from 'node:fs/promises'
+import { rename, readFile, truncate, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { waitFor } from '../../../test/helpers/index.js'
 import assetsDefault, { AssetsOptionsError, assetsPlugin, UnknownAssetError } from '../src/index.js'
 import { assetEvents, sha256, sri, startAssets } from './setup.js'
 
+const run = promisify(execFile)
 const APP_CSS = 'body { color: red }\n'
 const APP_JS = 'console.log("hi")\n'
 
@@ -154,4 +157,24 @@ test('the default export is the factory, and bad options fail fast with every pr
       /outputDir/.test(e.hint ?? ''),
   )
   assert.equal(assetsPlugin({ name: 'cdn' }).name, 'cdn')
+})
+
+test('a 200 MB asset goes through a real transaction with memory flat, hashed as a stream', async (t) => {
+  const { assets, project, recorder } = await startAssets(t, { 'static/app.css': APP_CSS })
+  const size = 200 * 1024 * 1024
+  const base = process.memoryUsage()
+  let peak = base.rss
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5)
+  t.after(() => clearInterval(sampler))
+  await project.write('static/video/intro.bin', '')
+  // Sparse: 200 MB to read and hash without 200 MB of disk writes.
+  await truncate(project.path('static/video/intro.bin'), size)
+  const event = await recorder.next('asset:updated', (e) => e.logicalPath === 'video/intro.bin' && e.kind === 'created', 0, 60_000)
+  clearInterval(sampler)
+  const expected = (await run('sha256sum', [project.path('static/video/intro.bin')])).stdout.slice(0, 64)
+  assert.equal(event.newHash, expected)
+  t.diagnostic(`rss +${((peak - base.rss) / 1048576).toFixed(1)} MiB while the core and the plugin hashed 200 MiB`)
+  assert.ok(peak - base.rss < 64 * 1024 * 1024, `rss grew by ${((peak - base.rss) / 1048576).toFixed(1)} MiB`)
+  assert.equal(assets.manifest()['video/intro.bin']?.size, size)
+  assert.equal(event.url, `/video/intro.${event.newHash?.slice(0, 8)}.bin`)
 })
