@@ -108,7 +108,11 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
   })
 
   const byName = new Map<string, FileEntry[]>()
-  for (const entry of files.values()) byName.set(entry.role.name, [...(byName.get(entry.role.name) ?? []), entry])
+  for (const entry of files.values()) {
+    const list = byName.get(entry.role.name)
+    if (list) list.push(entry)
+    else byName.set(entry.role.name, [entry])
+  }
   const configs = new Map(current.configs)
   const updates: ConfigUpdate[] = []
   const reported = new Set(failed)
@@ -126,15 +130,15 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     updates.push(result.update)
   }
 
-  if (tx.reason === 'initial') {
-    for (const name of settings.required) {
-      if (configs.has(name) || reported.has(name)) continue
-      report(
-        new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
-          hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
-        }),
-      )
-    }
+  // Checked on every transaction with config work, not only the initial one: if the initial
+  // load was rejected for another reason, the app still has no value for a config it needs.
+  for (const name of settings.required) {
+    if (configs.has(name) || reported.has(name)) continue
+    report(
+      new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
+        hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
+      }),
+    )
   }
   return { state: { files, configs }, updates }
 }

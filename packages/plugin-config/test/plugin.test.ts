@@ -156,9 +156,17 @@ test('a required config missing at start rejects the initial load; creating it a
   assert.match(initial.problems[0]?.message ?? '', /config "app" is required but no file defines it/)
   assert.equal(configs.has('app'), false)
 
+  // Until it exists, other config edits cannot apply either: the app has no value to run with.
+  await project.write('config/other.json', '{ "x": 1 }')
+  const still = await recorder.next('rejected')
+  assert.deepEqual(still.problems.map((p) => p.code), ['HR_CONFIG_MISSING'])
+  assert.equal(configs.has('other'), false)
+
+  const mark = recorder.events.length
   await project.write('config/app.toml', APP.toml)
-  await recorder.next('config:changed', (e) => e.name === 'app')
+  await recorder.next('config:changed', (e) => e.name === 'app', mark)
   assert.equal(configs.get('app').db.pool.max, 10)
+  assert.deepEqual(configs.get('other'), { x: 1 })
 })
 
 test('the overlay of the active environment is deep-merged over the base; problems in it point at the overlay', async (t) => {
