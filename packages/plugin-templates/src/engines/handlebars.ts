@@ -29,7 +29,8 @@ export interface HandlebarsEngineOptions {
 export function handlebars(options: HandlebarsEngineOptions = {}): TemplateEngine {
   const extensions = Object.freeze([...(options.extensions ?? ['.hbs', '.handlebars'])])
   const helpers = { ...options.helpers }
-  const compileOptions = { ...options.compileOptions }
+  // With a srcName, precompile returns { code, map } instead of the spec's source.
+  const compileOptions: PrecompileOptions = { ...options.compileOptions, srcName: undefined, destName: undefined }
   return {
     name: 'handlebars',
     extensions,
