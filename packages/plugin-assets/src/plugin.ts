@@ -2,6 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
 import { toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
+import { createAssetsCommand } from './commands.js'
 import { AssetsOptionsError, ManifestWriteError, UnknownAssetError, describeFsError } from './errors.js'
 import { commitManifestFile, freezeManifest, readManifestFile, restoreManifestFile, serializeManifest, stageManifestFile } from './manifest.js'
 import { resolveAssetsOptions } from './options.js'
@@ -208,8 +209,20 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     }
   }
 
+  const manifest = (): Manifest => {
+    frozen ??= freezeManifest(entries)
+    return frozen
+  }
+  const url = (logicalPath: string): string => {
+    const key = logicalPath.replace(/^\/+/, '')
+    const entry = entries.get(key)
+    if (!entry) throw unknownAsset(key, entries, opts.dir, name)
+    return urlOf(entry)
+  }
+
   const plugin: AssetsPlugin = {
     name,
+    commands: { [name]: createAssetsCommand(name, { manifest, url }) },
     async apply(kernel: Kernel) {
       if (paths !== undefined) {
         throw new AssetsOptionsError(`assets plugin "${name}" is already applied to a running hotreload instance`, {
@@ -244,16 +257,8 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
         paths = undefined
       })
     },
-    manifest() {
-      frozen ??= freezeManifest(entries)
-      return frozen
-    },
-    url(logicalPath: string) {
-      const key = logicalPath.replace(/^\/+/, '')
-      const entry = entries.get(key)
-      if (!entry) throw unknownAsset(key, entries, opts.dir, name)
-      return urlOf(entry)
-    },
+    manifest,
+    url,
     stats(): AssetStats {
       let totalBytes = 0
       for (const e of entries.values()) totalBytes += e.size
