@@ -79,3 +79,31 @@ test('rollback of the first manifest ever written removes it again', async (t) =
   await assert.rejects(readFile(assets.stats().manifestPath), { code: 'ENOENT' })
   assert.deepEqual(await readdir(project.path('.hotreload')), [])
 })
+
+test('a batch another plugin rejects leaves no staged copy or temp file behind', async (t) => {
+  const veto: Plugin = {
+    name: 'veto',
+    apply(kernel: Kernel) {
+      kernel.include('trigger/*')
+      kernel.hooks.detect.tap('veto', (changes, tx) => {
+        for (const c of changes) if (c.path.startsWith('trigger/')) tx.claim('veto', c)
+        return changes
+      })
+      kernel.hooks.validate.tap('veto', (tx) => {
+        for (const c of tx.claimed('veto')) if (c.kind !== 'deleted') tx.problem({ plugin: 'veto', code: 'VETO', message: 'no', path: c.path })
+      })
+    },
+  }
+  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'v1' }, { outputDir: 'public' }, { after: [veto], watch: false })
+  const diskBefore = await readFile(assets.stats().manifestPath)
+  await writeFile(project.path('static/app.css'), 'v2')
+  await project.write('trigger/go', '1')
+  const record = await reloader.reload()
+  assert.equal(record.status, 'rejected')
+  assert.deepEqual(record.problems.map((p) => p.plugin), ['veto'])
+  assert.equal(assets.stats().hashed, 2, 'the asset was staged')
+  assert.deepEqual(await listTree(project.path('public')), [`/app.${sha256('v1').slice(0, 8)}.css`])
+  assert.deepEqual(await readdir(project.path('.hotreload')), ['assets-manifest.json'])
+  assert.deepEqual(await readFile(assets.stats().manifestPath), diskBefore)
+  assert.equal(assets.manifest()['app.css']?.hash, sha256('v1'))
+})
