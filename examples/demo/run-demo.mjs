@@ -44,13 +44,13 @@ function print(e) {
     case 'rolled-back':
       return show(`${paint('yellow', '↺ rolled back')}: ${e.error.message}`)
     case 'config:changed':
-      return show(`config "${e.name}" changed: ${formatDiff(e.diff, { redact: true }).join('; ')}`)
+      return show(`config "${e.name}" changed: ${formatDiff(e.diff).join('; ')}`)
     case 'template:updated':
       return show(`templates recompiled: ${e.names.join(', ')}`)
     case 'asset:updated':
       return show(`asset ${e.logicalPath}: ${e.oldUrl ?? '(new)'} → ${e.url ?? '(removed)'}`)
     case 'backup:created':
-      return show(paint('dim', `backed up ${e.records?.length ?? ''} file version(s) before v${e.version}`))
+      return show(paint('dim', `backup kept of ${e.backups.map((b) => b.path).join(', ')}`))
     case 'error':
       return show(`${paint('red', 'error')} ${e.error.message}`)
     default:
@@ -80,7 +80,7 @@ try {
   await edit('config/app.yaml', appYaml.replace('greeting: Hello', 'greeting: Welcome back'))
   show(`configs.get('app').greeting is now "${configs.get('app').greeting}"`)
 
-  say('2. A broken edit: a wrong type and a missing key. Rejected; the last good value keeps serving')
+  say('2. A broken edit with two wrong types: both reported with line:column, nothing applied')
   await edit('config/app.yaml', 'name: demo shop\ngreeting: 42\nserver:\n  port: 8080\napiToken: s3cr3t-demo-token\nfeatures:\n  banner: "yes"\n')
   show(`configs.get('app').greeting is still "${configs.get('app').greeting}"`)
 
@@ -100,7 +100,7 @@ try {
 
   say('7. Every replaced version was backed up; restoring one goes through validation like an edit')
   const versions = await backups.list('config/app.yaml')
-  show(`backups of config/app.yaml: versions ${versions.map((b) => b.version).join(', ')}`)
+  show(`backups of config/app.yaml: ${versions.map((b) => `version ${b.version} (${b.size} bytes)`).join(', ')}`)
   const first = versions[0]
   const restored = await backups.restore('config/app.yaml', first.version)
   show(`restore of version ${first.version}: ${restored.status}; greeting is "${configs.get('app').greeting}"`)

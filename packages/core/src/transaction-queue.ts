@@ -36,7 +36,8 @@ interface RunOptions {
  * that was rejected or rolled back wait in `carried` and join every later batch, so a batch
  * stays all-or-nothing across edits and the state on disk is the state that ends up applied
  * (or rejected with a reason). Carried paths alone never start a transaction: that would retry
- * a broken file in a loop.
+ * a broken file in a loop. A new edit is not held back by older broken files: if only they have
+ * problems, the new files run again on their own.
  */
 export class TransactionQueue {
   version = 0
@@ -76,9 +77,16 @@ export class TransactionQueue {
     void this.enqueue(async () => {
       this.watchJobQueued = false
       while (this.fresh.size > 0) {
-        const batch = [...this.fresh, ...this.carried]
+        const fresh = [...this.fresh]
         this.fresh.clear()
-        await this.run('watch', { paths: batch, dryRun: this.deps.options.dryRun })
+        const carried = [...this.carried].filter((p) => !this.fresh.has(p) && !fresh.includes(p))
+        const record = await this.run('watch', { paths: [...fresh, ...carried], dryRun: this.deps.options.dryRun })
+        // Files still broken from an earlier batch must not hold back an independent new edit:
+        // when every problem is in those older files, the new files are tried on their own.
+        // The older batch stays carried, whole, until it is fixed.
+        if (record.status === 'rejected' && carried.length > 0 && onlyIn(record, new Set(carried))) {
+          await this.run('watch', { paths: fresh, dryRun: this.deps.options.dryRun })
+        }
       }
     })
   }
@@ -133,7 +141,7 @@ export class TransactionQueue {
       }
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
-        this.carried.clear()
+        for (const p of inputPaths) this.carried.delete(p)
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
       counters.transactions++
@@ -196,7 +204,7 @@ export class TransactionQueue {
     const record = makeRecord(tx, status, this.version, durationMs, error)
     if (status === 'applied') {
       counters.applied++
-      this.carried.clear()
+      for (const p of inputPaths) this.carried.delete(p)
     } else if (status === 'rejected' || status === 'rolled-back') {
       if (status === 'rejected') counters.rejected++
       else counters.rolledBack++
@@ -230,6 +238,11 @@ function pathsOf(changes: readonly FileChange[]): string[] {
     out.push(c.path)
   }
   return out
+}
+
+/** True when every problem of a rejected record names a file in `paths`. */
+function onlyIn(record: TransactionRecord, paths: ReadonlySet<string>): boolean {
+  return record.problems.length > 0 && record.problems.every((p) => p.path !== undefined && paths.has(p.path))
 }
 
 function normalize(path: string): string {

@@ -280,3 +280,23 @@ test('a throwing listener or notify tap becomes an error event and never fails t
   assert.match(messages, /notify exploded/)
   assert.equal(reloader.status().version, 2)
 })
+
+test('an older broken file does not hold back an independent new edit, and stays pending until fixed', async (t) => {
+  const state = new Map<string, unknown>()
+  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/c.json': '{"n":1}' }, [jsonHandler('json', state)])
+  await project.write('conf/a.json', '{"invalid":"a"}')
+  await rec.next('rejected')
+
+  const since = rec.events.length
+  await project.write('conf/c.json', '{"n":2}')
+  const applied = await rec.next('applied', () => true, since)
+  assert.deepEqual(applied.paths, ['conf/c.json'])
+  assert.deepEqual(state.get('conf/c.json'), { n: 2 })
+  assert.deepEqual(state.get('conf/a.json'), { n: 1 })
+  assert.deepEqual(reloader.status().pending, ['conf/a.json'])
+
+  await project.write('conf/a.json', '{"n":3}')
+  await rec.next('applied', (e) => e.paths.includes('conf/a.json'), since)
+  assert.deepEqual(state.get('conf/a.json'), { n: 3 })
+  assert.deepEqual(reloader.status().pending, [])
+})
