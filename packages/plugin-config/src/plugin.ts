@@ -87,7 +87,10 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
       this.#pending.delete(record.id)
       if (record.status !== 'applied' || !pending.committed) return
       this.#store.deliver(pending.events)
-      if (record.reason === 'initial') return
+      if (record.reason === 'initial') {
+        kernel.log.debug(`configs loaded: ${pending.events.map((e) => e.name).join(', ')}`)
+        return
+      }
       for (const e of pending.events) {
         const what = e.newValue === undefined ? 'removed' : e.oldValue === undefined ? 'added' : 'changed'
         kernel.log.info(`config "${e.name}" ${what}: ${formatDiff(e.diff, this.#settings.redact).join('; ') || 'no keys'}`)
@@ -131,7 +134,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
   }
 
   // The kernel emits plugin events (and lets their listeners run) before the notify hook, and it
-  // advances its version only on commit: reading through here means a \`config:changed\` listener
+  // advances its version only on commit: reading through here means a `config:changed` listener
   // calling get() already sees the value its event announces, and never an uncommitted one.
   #settle(): void {
     const version = this.#kernel?.version() ?? 0

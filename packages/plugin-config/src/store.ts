@@ -150,7 +150,8 @@ class ValueStream<T> implements ConfigStream<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     // Latest-value buffer: a slow loop body sees the newest committed value, never a backlog.
-    let latest: { value: T } | undefined = this.current === undefined ? undefined : { value: this.current }
+    const now = this.current
+    let latest: { value: T } | undefined = now === undefined ? undefined : { value: now }
     let waiting: ((result: IteratorResult<T>) => void) | undefined
     let finished = this.store.isClosed()
     if (finished) return { next: () => Promise.resolve({ done: true, value: undefined }) }

@@ -1,4 +1,4 @@
-import type { EventBase, Plugin } from '@hotreload/core'
+import type { EventBase, HotReloadEvent, Plugin } from '@hotreload/core'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { ConfigDiff } from './diff.js'
 
@@ -113,4 +113,10 @@ export interface ConfigPlugin<S extends ConfigSchemas = ConfigSchemas> extends P
   /** The stream of a config's committed values; works before the config is loaded. */
   watch<K extends keyof S & string>(name: K): ConfigStream<ConfigValue<S, K>>
   watch(name: string): ConfigStream<unknown>
+  /**
+   * A copy of one of this plugin's `config:changed` events with values under secret-looking keys
+   * (the `redact` option) replaced by `"[redacted]"`; any other event is returned as is. The CLI
+   * calls it before printing; in-process listeners always get the real event.
+   */
+  redactEvent(event: HotReloadEvent): HotReloadEvent
 }

@@ -177,7 +177,6 @@ test('events keep real values for the app; redactEvent and the change log mask s
   const event = await recorder.next('config:changed')
   assert.equal((event.newValue as { db: { password: string } }).db.password, 'correct horse')
 
-  assert.ok(configs.redactEvent)
   const shown = configs.redactEvent(event)
   assert.ok(shown.type === 'config:changed')
   assert.equal((shown.newValue as { db: { password: string } }).db.password, REDACTED)
