@@ -118,7 +118,7 @@ export function buildGeneration(current: Generation, changes: readonly TemplateC
     }
   }
 
-  const causes = causeOf.map(({ change, name }) => ({
+  const causes = [...causeOf].sort((a, b) => (a.change.path < b.change.path ? -1 : a.change.path > b.change.path ? 1 : 0)).map(({ change, name }) => ({
     path: change.path,
     kind: change.kind,
     name,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { rename } from 'node:fs/promises'
 import { test, type TestContext } from 'node:test'
 import { createHotReload, writeFileAtomic, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
-import templatesPlugin, { eta, handlebars, TemplateEngineMissingError, TemplatesOptionsError, type TemplatesPlugin } from '../src/index.js'
+import templatesPlugin, { customEngine, eta, handlebars, TemplateEngineMissingError, TemplatesOptionsError, type TemplatesPlugin } from '../src/index.js'
 import { loadPeer } from '../src/engines/load.js'
 import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
 
@@ -166,4 +167,80 @@ test('a missing engine package fails createHotReload with the install command; b
   await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [templates] }), (e: unknown) => e instanceof TemplateEngineMissingError && e.hint === `Run \`npm install ${missing}\` in your project.`)
   assert.throws(() => templatesPlugin({} as never), TemplatesOptionsError)
   assert.throws(() => templatesPlugin({ engine: { name: 'x', extensions: ['hbs'], load: () => handlebars().load() } }), /start with a dot/)
+})
+
+test('one reload of several files is one transaction and one event; a dry run changes nothing', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const project = await makeTempProject(SITE)
+  const reloader = await createHotReload({ root: project.root, watch: false, plugins: [templates] })
+  t.after(async () => {
+    await reloader.close()
+    await project.cleanup()
+  })
+  const rec = recordEvents<HotReloadEvent>(reloader)
+  await saveAtomically(project, 'templates/partials/nav.hbs', '<nav>N2</nav>')
+  await saveAtomically(project, 'templates/pages/plain.hbs', '<p>P2</p>')
+
+  const dry = await reloader.reload({ dryRun: true })
+  assert.equal(dry.status, 'dry-run')
+  assert.equal(templates.render('pages/plain', {}), '<p>plain </p>')
+
+  const record = await reloader.reload()
+  assert.equal(record.status, 'applied')
+  const updates = rec.of('template:updated')
+  assert.equal(updates.length, 1)
+  assert.deepEqual(updates[0]?.names, ['header', 'nav', 'pages/about', 'pages/home', 'pages/plain'])
+  assert.deepEqual(
+    updates[0]?.causes.map((c) => [c.path, c.dependents]),
+    [
+      ['templates/pages/plain.hbs', []],
+      ['templates/partials/nav.hbs', ['header', 'pages/about', 'pages/home']],
+    ],
+  )
+  assert.equal(templates.render('pages/plain', {}), '<p>P2</p>')
+  assert.match(templates.render('pages/home', {}), /<nav>N2<\/nav>/)
+})
+
+test('renaming a page on disk moves it to its new name', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { project, rec } = await start(t, SITE, templates)
+  await rename(project.path('templates/pages/plain.hbs'), project.path('templates/pages/simple.hbs'))
+  // One batch normally (a `renamed` change); under load the unlink and the add may land in two.
+  await rec.next('template:updated', (e) => e.names.includes('pages/simple'))
+  await rec.next('template:updated', (e) => e.removed.includes('pages/plain'))
+  assert.deepEqual(
+    rec.of('template:updated').flatMap((e) => e.names),
+    ['pages/simple'],
+    'nothing but the moved page was compiled',
+  )
+  assert.equal(templates.has('pages/plain'), false)
+  assert.equal(templates.render('pages/simple', { title: 'x' }), '<p>plain x</p>')
+})
+
+test('a custom engine works through the plugin, with its own dependencies', async (t) => {
+  // Templates are JSON arrays of text and {"use": name} parts: a stand-in for any engine.
+  type Part = string | { use: string }
+  const parts = (source: string) => JSON.parse(source) as Part[]
+  const templates = templatesPlugin({
+    engine: customEngine({
+      name: 'json-parts',
+      extensions: ['.json'],
+      compile: (source, { template }) => {
+        const rendered = parts(source).map((p) => (typeof p === 'string' ? () => p : template(p.use)))
+        return (data) => rendered.map((r) => r(data)).join('')
+      },
+      dependencies: (source) => parts(source).flatMap((p) => (typeof p === 'string' ? [] : [p.use])),
+    }),
+  })
+  const { save, rec } = await start(t, { 'templates/partials/b.json': '["B"]', 'templates/a.json': '["A", {"use": "b"}]', 'templates/c.json': '["C"]' }, templates)
+  assert.equal(templates.render('a'), 'AB')
+  await save('templates/partials/b.json', '["B2"]')
+  const updated = await rec.next('template:updated', (e) => e.paths.includes('templates/partials/b.json'))
+  assert.deepEqual(updated.names, ['a', 'b'])
+  assert.equal(updated.engine, 'json-parts')
+  assert.equal(templates.render('a'), 'AB2')
+  await save('templates/c.json', '["C", ')
+  const rejected = await rec.next('rejected')
+  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATE_COMPILE')
+  assert.equal(templates.render('c'), 'C')
 })
