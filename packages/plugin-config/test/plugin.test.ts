@@ -84,6 +84,7 @@ for (const format of ['json', 'yaml', 'toml'] as const) {
 
 const UNSAFE: [string, string, string, string][] = [
   ['an unsafe __proto__ key', 'config/app.yaml', 'a: 1\n__proto__:\n  polluted: true\n', 'HR_CONFIG_UNSAFE_KEY'],
+  ['a prototype key in a TOML table', 'config/app.toml', 'a = 1\n[prototype]\npolluted = true\n', 'HR_CONFIG_UNSAFE_KEY'],
   ['a constructor key', 'config/app.json', '{ "a": 1, "constructor": { "polluted": true } }', 'HR_CONFIG_UNSAFE_KEY'],
   ['a duplicate JSON key', 'config/app.json', '{ "a": 1, "a": 2 }', 'HR_CONFIG_DUPLICATE_KEY'],
   ['a duplicate TOML key', 'config/app.toml', 'a = 1\na = 2\n', 'HR_CONFIG_DUPLICATE_KEY'],
@@ -128,24 +129,30 @@ test('a config with a schema cannot be deleted: the deletion is rejected and the
   assert.equal(configs.get('app').server.port, 9090)
 })
 
-test('an optional config deleted from disk is removed and subscribers are told with undefined', async (t) => {
-  const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': 'a: 1\n', 'config/flags.toml': 'beta = true\n' })
-  const seen: unknown[] = []
-  const off = configs.watch('flags').subscribe((value) => seen.push(value))
-  t.after(off)
-  await project.remove('config/flags.toml')
-  const removed = await recorder.next('config:changed', (e) => e.name === 'flags')
-  assert.equal(removed.newValue, undefined)
-  assert.deepEqual(removed.oldValue, { beta: true })
-  assert.deepEqual(
-    removed.diff.map((d) => [d.kind, d.path, d.oldValue]),
-    [['removed', 'beta', true]],
-  )
-  assert.deepEqual(seen, [undefined])
-  assert.equal(configs.has('flags'), false)
-  assert.deepEqual(configs.names(), ['app'])
-  assert.throws(() => configs.get('flags'), (e: unknown) => e instanceof ConfigNotLoadedError && e.code === 'HR_CONFIG_NOT_LOADED' && /Loaded configs: app/.test(e.hint ?? ''))
-})
+const FLAGS = { toml: 'beta = true\n', yaml: 'beta: true\n', json: '{ "beta": true }' } as const
+
+for (const format of ['toml', 'yaml', 'json'] as const) {
+  test(`${format}: an optional config deleted from disk is removed and subscribers are told with undefined`, async (t) => {
+    const file = `config/flags.${format}`
+    const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': 'a: 1\n', [file]: FLAGS[format] })
+    const seen: unknown[] = []
+    const off = configs.watch('flags').subscribe((value) => seen.push(value))
+    t.after(off)
+    await project.remove(file)
+    const removed = await recorder.next('config:changed', (e) => e.name === 'flags')
+    assert.equal(removed.newValue, undefined)
+    assert.deepEqual(removed.oldValue, { beta: true })
+    assert.deepEqual(removed.paths, [file])
+    assert.deepEqual(
+      removed.diff.map((d) => [d.kind, d.path, d.oldValue]),
+      [['removed', 'beta', true]],
+    )
+    assert.deepEqual(seen, [undefined])
+    assert.equal(configs.has('flags'), false)
+    assert.deepEqual(configs.names(), ['app'])
+    assert.throws(() => configs.get('flags'), (e: unknown) => e instanceof ConfigNotLoadedError && e.code === 'HR_CONFIG_NOT_LOADED' && /Loaded configs: app/.test(e.hint ?? ''))
+  })
+}
 
 test('a required config missing at start rejects the initial load; creating it applies', async (t) => {
   const { configs, project, recorder, events } = await startConfigs(t, { 'config/other.json': '{}' }, { schemas: { app: App } })
@@ -199,25 +206,33 @@ test('the overlay of the active environment is deep-merged over the base; proble
   assert.equal(configs.get('database').host, 'localhost')
 })
 
-test('a change to a restartRequired key is rejected with "restart needed" and the unsafe keys; other edits apply', async (t) => {
-  const { configs, project, recorder } = await startConfigs(
-    t,
-    { 'config/app.yaml': 'server:\n  host: localhost\n  port: 8080\nstorage:\n  dir: /data\n  quota: 10\n' },
-    { restartRequired: { app: ['server.port', 'storage.*'] } },
-  )
-  await project.write('config/app.yaml', 'server:\n  host: example.com\n  port: 9090\nstorage:\n  dir: /mnt\n  quota: 10\n')
-  const rejected = await recorder.next('rejected')
-  const [problem] = rejected.problems
-  assert.equal(problem?.code, 'HR_CONFIG_RESTART_REQUIRED')
-  assert.match(problem?.message ?? '', /^restart needed: config "app" changes server\.port, storage\.dir, which the app reads only at start/)
-  assert.deepEqual([problem?.path, problem?.line, problem?.column, problem?.keyPath], ['config/app.yaml', 3, 9, 'server.port'])
-  assert.equal((configs.get('app') as { server: { host: string } }).server.host, 'localhost', 'the rest of the edit waits too')
+// host/port/dir per format; the position is that of the new `port` value.
+const SERVER = {
+  yaml: { text: (host: string, port: number, dir: string) => `server:\n  host: ${host}\n  port: ${port}\nstorage:\n  dir: ${dir}\n  quota: 10\n`, port: [3, 9] },
+  json: { text: (host: string, port: number, dir: string) => `{\n  "server": {\n    "host": "${host}",\n    "port": ${port}\n  },\n  "storage": { "dir": "${dir}", "quota": 10 }\n}\n`, port: [4, 13] },
+  toml: { text: (host: string, port: number, dir: string) => `[server]\nhost = "${host}"\nport = ${port}\n\n[storage]\ndir = "${dir}"\nquota = 10\n`, port: [3, 8] },
+} as const
 
-  const mark = recorder.events.length
-  await project.write('config/app.yaml', 'server:\n  host: example.com\n  port: 8080\nstorage:\n  dir: /data\n  quota: 10\n')
-  const changed = await recorder.next('config:changed', () => true, mark)
-  assert.deepEqual(changed.diff.map((d) => d.path), ['server.host'])
-})
+for (const format of ['yaml', 'json', 'toml'] as const) {
+  test(`${format}: a change to a restartRequired key is rejected with "restart needed" and the unsafe keys; other edits apply`, async (t) => {
+    const file = `config/app.${format}`
+    const { text, port } = SERVER[format]
+    const { configs, project, recorder } = await startConfigs(t, { [file]: text('localhost', 8080, '/data') }, { restartRequired: { app: ['server.port', 'storage.*'] } })
+    await project.write(file, text('example.com', 9090, '/mnt'))
+    const rejected = await recorder.next('rejected')
+    const [problem] = rejected.problems
+    assert.equal(rejected.problems.length, 1)
+    assert.equal(problem?.code, 'HR_CONFIG_RESTART_REQUIRED')
+    assert.match(problem?.message ?? '', /^restart needed: config "app" changes server\.port, storage\.dir, which the app reads only at start/)
+    assert.deepEqual([problem?.path, problem?.line, problem?.column, problem?.keyPath], [file, ...port, 'server.port'])
+    assert.deepEqual(configs.get('app'), { server: { host: 'localhost', port: 8080 }, storage: { dir: '/data', quota: 10 } }, 'the rest of the edit waits too')
+
+    const mark = recorder.events.length
+    await project.write(file, text('example.com', 8080, '/data'))
+    const changed = await recorder.next('config:changed', () => true, mark)
+    assert.deepEqual(changed.diff.map((d) => d.path), ['server.host'])
+  })
+}
 
 test('if a later plugin fails in the same transaction, config rolls back and no subscriber sees the new value', async (t) => {
   let armed = false
