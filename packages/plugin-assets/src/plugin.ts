@@ -62,7 +62,8 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
 
   async function validate(tx: Transaction, at: Paths): Promise<void> {
     const claimed = tx.claimed(name)
-    // The initial load writes the manifest even for an empty directory: apps can rely on the file.
+    // The initial load stages the manifest even when none of its files are assets, so the file
+    // always exists and never lists assets deleted while no instance was running.
     if (claimed.length === 0 && tx.reason !== 'initial') return
     const left: Leftovers = { temps: [], prune: [] }
     leftovers.set(tx.id, left)
@@ -80,6 +81,12 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
         counters.bytesHashed += bytes
       },
     })
+    if (tx.signal.aborted) {
+      // The stage ran out of time and the kernel has moved on (its notify may already have run):
+      // whatever this late staging wrote is nobody's to commit.
+      for (const temp of left.temps) await removeFile(temp)
+      return
+    }
     lastHashed = Object.freeze([...staged.hashed])
     counters.reused += staged.reused
     for (const error of staged.errors) tx.problem(toProblem(error, name))
@@ -179,6 +186,7 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
    * deleted since. An empty asset set has a known manifest: write it now.
    */
   async function writeEmptyManifestIfNoAssets(kernel: Kernel, at: Paths): Promise<void> {
+    if (kernel.options.dryRun) return
     const ignored = picomatch([...kernel.options.ignore], { dot: true })
     let found: boolean
     try {

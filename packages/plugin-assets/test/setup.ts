@@ -22,7 +22,7 @@ export async function startAssets(
   t: TestContext,
   files: Record<string, string | Uint8Array>,
   options: AssetsPluginOptions = {},
-  extra: { before?: Plugin[]; after?: Plugin[]; watch?: boolean; project?: TempProject } = {},
+  extra: { before?: Plugin[]; after?: Plugin[]; watch?: boolean; project?: TempProject; stageTimeoutMs?: number } = {},
 ): Promise<Started> {
   const project = extra.project ?? (await makeTempProject(files, 'hotreload-assets-'))
   if (extra.project) for (const [rel, content] of Object.entries(files)) await project.write(rel, content)
@@ -38,6 +38,7 @@ export async function startAssets(
     root: project.root,
     debounceMs: 20,
     watch: extra.watch ?? true,
+    ...(extra.stageTimeoutMs !== undefined ? { stageTimeoutMs: extra.stageTimeoutMs } : {}),
     plugins: [...(extra.before ?? []), assets, ...(extra.after ?? [])],
     onEvent: (e) => events.push(e),
   })

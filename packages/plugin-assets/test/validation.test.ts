@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import type { Kernel, Plugin } from '@hotreload/core'
@@ -125,5 +125,17 @@ test('a dry run hashes and checks the manifest can be written, but changes nothi
   assert.deepEqual(await readFile(assets.stats().manifestPath), before)
   assert.deepEqual(await readdir(project.path('.hotreload')), ['assets-manifest.json'])
   assert.deepEqual(await readdir(project.path('public')), [`app.${sha256('v1').slice(0, 8)}.css`])
+  assert.deepEqual(Object.keys(assets.manifest()), ['app.css'])
+})
+
+test('a validate stage that runs out of time stops hashing and leaves no staged copy behind', async (t) => {
+  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'a' }, { outputDir: 'public' }, { watch: false, stageTimeoutMs: 300 })
+  await project.write('static/huge.bin', '')
+  await truncate(project.path('static/huge.bin'), 400 * 1024 * 1024)
+  const record = await reloader.reload()
+  assert.equal(record.status, 'rejected')
+  assert.ok(record.problems.some((p) => p.code === 'HR_STAGE_TIMEOUT'), JSON.stringify(record.problems))
+  await waitFor(async () => (await readdir(project.path('public'))).length === 1, { message: 'the partial copy removed' })
+  assert.equal(assets.stats().hashed, 1, 'the pass over huge.bin was abandoned, not finished')
   assert.deepEqual(Object.keys(assets.manifest()), ['app.css'])
 })
