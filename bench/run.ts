@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { benchBursts } from './cases/bursts.js'
 import { benchLatency } from './cases/latency.js'
 import { c12Contender } from './contenders/c12.js'
 import { chokidarContender } from './contenders/chokidar.js'
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       [
         fast(fsWatchContender),
         fast(chokidarContender),
-        fast(c12Contender),
+        fast(c12Contender(false)),
         ...hot(0).map(fast),
         ...hot(undefined).map(fast),
         { contender: nodemonContender, iterations: quick ? 3 : 12, timeoutMs: 15_000 },
@@ -72,6 +73,27 @@ async function main(): Promise<void> {
       { rounds: quick ? 8 : 40, warmup: quick ? 2 : 5, settleMs: 30, log },
     )
     return [...result, ...unavailable('latency: one save', 'hotreload + plugin-config')]
+  })
+
+  await run('bursts', async () => {
+    const inProcess = (contender: Contender) => ({ contender, timeoutMs: 5000, quietMs: 300 })
+    const result = await benchBursts(
+      [
+        inProcess(fsWatchContender),
+        inProcess(chokidarContender),
+        {
+          ...inProcess(c12Contender(false)),
+          // Probed: each event reloads all 500 layers; 500 events at once finished no reload in 60 s.
+          skipCheckout: 'each event reloads every layer (O(n^2)): no reload finished in 60 s when probed',
+        },
+        inProcess(c12Contender(undefined)),
+        ...hot(0).map(inProcess),
+        ...hot(undefined).map(inProcess),
+        { contender: nodemonContender, timeoutMs: 10_000, quietMs: 1000 },
+      ],
+      { repetitions: quick ? 1 : 3, files: 500, saves: 100, savesWindowMs: 200, log },
+    )
+    return [...result, ...unavailable('burst', 'hotreload + plugin-config')]
   })
 
   const rated = rate(rows)

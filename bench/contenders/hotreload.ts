@@ -26,7 +26,11 @@ export function hotreloadContender(debounceMs: number | undefined): Contender {
         reloader.on('applied', () => tracker.reloaded()),
         reloader.on('rejected', () => tracker.reloaded()),
         reloader.on('rolled-back', () => tracker.reloaded()),
-        ...names.map((name) => configs.watch(name).subscribe((config) => tracker.set(name, config.value))),
+        ...names.map((name) =>
+          configs.watch(name).subscribe((config) => {
+            if (config !== undefined) tracker.set(name, config.value)
+          }),
+        ),
       ]
       for (const name of names) tracker.set(name, configs.get(name).value)
       return {

@@ -12,6 +12,9 @@ const SERVER = join(import.meta.dirname, '..', 'fixtures', 'server.mjs')
 /** Between two polls of the restarting server: short, so the poll adds little to the latency. */
 const POLL_MS = 2
 const REQUEST_TIMEOUT_MS = 1000
+const KILL_AFTER_MS = 3000
+/** How long snapshot() waits for a server that is down (a restart storm may never bring it back). */
+const SNAPSHOT_WAIT_MS = 5000
 
 /** One GET; null while the server is down (restarting) or answers something unusable. */
 function fetchValues(port: number): Promise<Map<string, number> | null> {
@@ -91,7 +94,7 @@ export const nodemonContender: Contender = {
       waitFor,
       reloads: () => Math.max(0, starts - 1),
       async snapshot() {
-        const deadline = performance.now() + 30_000
+        const deadline = performance.now() + SNAPSHOT_WAIT_MS
         while (performance.now() < deadline) {
           const values = await fetchValues(port)
           if (values !== null) return values
@@ -100,8 +103,13 @@ export const nodemonContender: Contender = {
         return new Map()
       },
       async close() {
-        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
+        if (child.pid === undefined || child.exitCode !== null) return
+        const group = -child.pid
+        process.kill(group, 'SIGTERM')
+        // In a restart storm nodemon does not act on SIGTERM; the group is ours, so end it for sure.
+        const timer = setTimeout(() => process.kill(group, 'SIGKILL'), KILL_AFTER_MS)
         await exited
+        clearTimeout(timer)
       },
     }
   },

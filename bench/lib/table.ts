@@ -14,6 +14,7 @@ export function formatNumber(value: number | null, unit: string): string {
 function formatRatio(row: RatedRow): string {
   if (row.baseline) return '1.00 (base)'
   if (row.ratio === null) return '—'
+  if (row.ratio < 0.1) return `${row.ratio.toPrecision(2)}x`
   return `${row.ratio < 10 ? row.ratio.toFixed(2) : row.ratio < 100 ? row.ratio.toFixed(1) : row.ratio.toFixed(0)}x`
 }
 
