@@ -1,6 +1,6 @@
 // A real instance with the backup plugin and a JSON handler that parses (so an invalid JSON
 // file is rejected like any edit) and keeps what it applied, to check what the app sees.
-import { createHotReload, defineReloadHandler, type HotReloadEvent, type HotReloadOptions } from '@hotreload/core'
+import { createHotReload, defineReloadHandler, writeFileAtomic, type HotReloadEvent, type HotReloadOptions } from '@hotreload/core'
 import { backupPlugin, type BackupOptions } from '../src/index.js'
 import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 
@@ -39,11 +39,14 @@ export async function startProject(
     await reloader.close()
     await project.cleanup()
   })
-  /** Writes a file and waits for the transaction that follows (any outcome). */
+  /**
+   * Saves a file the way editors do (temp file + rename, so the watcher never sees it half
+   * written) or deletes it, and waits for the transaction that follows (any outcome).
+   */
   async function edit(rel: string, content: string | null) {
     const since = events.events.length
     if (content === null) await project.remove(rel)
-    else await project.write(rel, content)
+    else await writeFileAtomic(project.path(rel), content)
     const done = (e: HotReloadEvent) => (e.type === 'applied' || e.type === 'rejected' || e.type === 'rolled-back') && e.paths.includes(rel)
     return waitFor(() => events.events.slice(since).find(done), { message: `the transaction for ${rel}` })
   }
