@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdir, open, rename, symlink, utimes } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { chmod, mkdir, open, rename, symlink, utimes } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { FileState } from '../src/file-state.js'
 import { createPathMatcher } from '../src/path-matcher.js'
 import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
@@ -176,3 +179,33 @@ test('a file rewritten while it is read never yields torn bytes: what read() ret
   const last = await state.reconcile(['static/data.txt'])
   assert.equal((await state.read(last.changes[0] as FileChange)).toString(), 'final')
 })
+
+const isRoot = process.getuid?.() === 0
+
+test(
+  isRoot
+    ? 'a file the process may not read (root-owned 600, reconciled as nobody in a child process) is returned as unreadable, not thrown'
+    : 'a file the process may not read (mode 000) is returned as unreadable, not thrown',
+  async (t) => {
+    const project = await makeTempProject({ 'config/open.json': '{}', 'config/locked.json': '{"secret":1}' })
+    t.after(() => project.cleanup())
+    await chmod(project.path('config/locked.json'), isRoot ? 0o600 : 0o000)
+    let result: { changes: string[]; noops: string[]; unreadable: { path: string; code?: string }[] }
+    if (isRoot) {
+      await chmod(project.root, 0o755)
+      const fixture = fileURLToPath(new URL('./fixtures/reconcile-and-report.ts', import.meta.url))
+      const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', fixture, project.root, 'config/open.json', 'config/locked.json'], {
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        uid: 65534,
+        gid: 65534,
+        timeout: 30_000,
+      })
+      result = JSON.parse(stdout) as typeof result
+    } else {
+      const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE))
+      const { changes, noops, unreadable } = await state.reconcile(['config/open.json', 'config/locked.json'])
+      result = { changes: summary(changes), noops, unreadable: unreadable.map(({ path, error }) => ({ path, code: (error as NodeJS.ErrnoException).code })) }
+    }
+    assert.deepEqual(result, { changes: ['created config/open.json'], noops: [], unreadable: [{ path: 'config/locked.json', code: 'EACCES' }] })
+  },
+)
