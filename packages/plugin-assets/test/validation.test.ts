@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import { promisify } from 'node:util'
 import type { Kernel, Plugin } from '@hotreload/core'
 import { waitFor } from '../../../test/helpers/index.js'
+import { assetsPlugin } from '../src/index.js'
 import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
 import { sha256, startAssets } from './setup.js'
 
@@ -138,4 +139,21 @@ test('a validate stage that runs out of time stops hashing and leaves no staged 
   await waitFor(async () => (await readdir(project.path('public'))).length === 1, { message: 'the partial copy removed' })
   assert.equal(assets.stats().hashed, 1, 'the pass over huge.bin was abandoned, not finished')
   assert.deepEqual(Object.keys(assets.manifest()), ['app.css'])
+})
+
+test('two instances share one transaction: one unwritable manifest rejects the other instance\'s edit too', async (t) => {
+  const cdn = assetsPlugin({ name: 'cdn', dir: 'cdn', manifestPath: 'cdn-out/manifest.json', hashLength: 12 })
+  const { assets, project, reloader } = await startAssets(t, { 'static/a.css': 'a1', 'cdn/b.css': 'b1' }, {}, { after: [cdn], watch: false })
+  assert.equal(cdn.url('b.css'), `/b.${sha256('b1').slice(0, 12)}.css`)
+  const before = await readFile(assets.stats().manifestPath)
+  await rm(project.path('cdn-out'), { recursive: true })
+  await writeFile(project.path('cdn-out'), 'in the way')
+  await writeFile(project.path('static/a.css'), 'a2')
+  await writeFile(project.path('cdn/b.css'), 'b2')
+  const record = await reloader.reload()
+  assert.equal(record.status, 'rejected')
+  assert.deepEqual(record.problems.map((p) => [p.plugin, p.code, p.path]), [['cdn', 'HR_ASSET_MANIFEST_WRITE', 'cdn-out/manifest.json']])
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before, 'the healthy instance wrote nothing either')
+  assert.equal(assets.manifest()['a.css']?.hash, sha256('a1'))
+  assert.equal(cdn.manifest()['b.css']?.hash, sha256('b1'))
 })
