@@ -14,11 +14,11 @@ import {
   type TransactionRecord,
 } from '@hotreload/core'
 import { createBackupCommands } from './commands.js'
-import { BackupAmbiguousError, BackupNotFoundError, BackupNotStartedError, BackupWriteError } from './errors.js'
+import { BackupAmbiguousError, BackupNotFoundError, BackupNotStartedError, BackupOptionsError, BackupWriteError } from './errors.js'
 import { AppliedState } from './applied-state.js'
 import { BackupIndex, type BackupRecord, type IndexEntry } from './index-log.js'
 import { resolveBackupOptions, type BackupOptions, type ResolvedBackupOptions } from './options.js'
-import { toProjectPath } from './paths.js'
+import { isInside, toProjectPath } from './paths.js'
 import { hasLimits, planRetention, type RetentionPolicy } from './retention.js'
 import { ContentStore, describe, hashBytes, isHash, isMissing, type StoredObject } from './store.js'
 import './events.js'
@@ -111,6 +111,12 @@ class BackupPluginImpl implements BackupPlugin {
       })
     }
     const dir = resolve(kernel.root, this.options.dir)
+    if (isInside(dir, kernel.root)) {
+      // The directory is excluded from watching: at or above the root it would hide every file.
+      throw new BackupOptionsError(`backupPlugin(): "dir" ${dir} contains the project root ${kernel.root}`, {
+        hint: 'Use a directory of its own, e.g. the default ".hotreload/backups".',
+      })
+    }
     const applied = new AppliedState(join(dir, 'applied.json'))
     this.state = { kernel, store: new ContentStore(dir), index: new BackupIndex(join(dir, 'index.jsonl')), applied }
     this.current = await applied.read((message) => kernel.log.warn(`${this.name}: ${message}`))

@@ -3,7 +3,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createHotReload } from '@hotreload/core'
-import { BackupNotFoundError, BackupNotStartedError, BackupPathError, backupPlugin } from '../src/index.js'
+import { BackupNotFoundError, BackupNotStartedError, BackupOptionsError, BackupPathError, backupPlugin } from '../src/index.js'
 import { ContentStore, hashBytes } from '../src/store.js'
 import { startProject } from './harness.js'
 import { waitFor } from '../../../test/helpers/index.js'
@@ -223,6 +223,13 @@ test('prune(policy) with maxTotalBytes and maxAgeMs never removes the newest bac
   )
   const again = await h.backups.prune()
   assert.deepEqual(again, { removedBackups: 0, removedObjects: 0, freedBytes: 0, keptBackups: 2 })
+})
+
+test('a backup directory at or above the root is refused, since it is excluded from watching', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{}' }, {}, { watch: false })
+  for (const dir of ['.', '..', h.project.root]) {
+    await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [backupPlugin({ dir })] }), BackupOptionsError, dir)
+  }
 })
 
 test('the API refuses to run before the plugin is applied and after close', async (t) => {
