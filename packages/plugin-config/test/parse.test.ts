@@ -110,3 +110,10 @@ test('formats come from the extension, case-insensitively; others are unknown', 
   assert.equal(formatOf('app.ini'), undefined)
   assert.equal(formatOf('Makefile'), undefined)
 })
+
+test('YAML merge keys share defaults; the merged keys count as aliases against the limit', () => {
+  const text = 'defaults: &d\n  retries: 3\n  timeout: 10\nprimary:\n  <<: *d\n  timeout: 20\n'
+  assert.deepEqual(parsed(text, 'yaml').value, { defaults: { retries: 3, timeout: 10 }, primary: { retries: 3, timeout: 20 } })
+  const limited = parseSource(text, 'yaml', { ...OPTIONS, maxAliasCount: 0 })
+  assert.equal(limited.ok, false)
+})

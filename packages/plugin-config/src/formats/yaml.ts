@@ -4,13 +4,14 @@ import type { KeySegment } from '../key-path.js'
 import { PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
 
 /**
- * YAML 1.2 (core schema) with the `yaml` package. Duplicate keys are errors, warnings are
+ * YAML 1.2 (core schema) with the `yaml` package, plus `<<` merge keys, which config files
+ * commonly use to share defaults. Duplicate keys are errors, warnings are
  * treated as errors (a config should not depend on a tag the parser could not resolve), and
  * alias expansion is capped by `maxAliasCount` so a billion-laughs file fails in milliseconds.
  */
 export function parseYaml(text: string, options: ParseOptions): ParseResult {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true })
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true, merge: true })
   const problems = [...doc.errors, ...doc.warnings]
   if (problems.length > 0) return { ok: false, errors: problems.map((e) => toConfigError(e, options.path)) }
 
