@@ -62,3 +62,11 @@ test('includes and layouts render from the generation, by name or with Eta\'s "@
   generation.seal(all)
   assert.equal(renders.get('pages/home')?.({ title: 'A & B', text: 'hi' }), '<main><h1>A &amp; B</h1><p>hi</p></main>')
 })
+
+test('Eta configuration passes through: custom tags and no auto-escaping', async () => {
+  const compiler = await eta({ config: { tags: ['{{', '}}'], autoEscape: false } }).load()
+  const analysis = compiler.analyze('<p>{{= it.html }}</p>{{~ include("x") }}', file('pages/raw'))
+  assert.deepEqual(analysis.dependencies.map((d) => d.name), ['x'])
+  const render = compiler.createGeneration(() => undefined).link(file('pages/raw'), compiler.analyze('<p>{{= it.html }}</p>', file('pages/raw')), '')
+  assert.equal(render({ html: '<b>' }), '<p><b></p>')
+})

@@ -83,3 +83,11 @@ test('a generation links templates in its own environment: partials and helpers 
   assert.equal(Handlebars.partials['header'], undefined)
   assert.equal(Handlebars.helpers['shout'], undefined)
 })
+
+test('compile options reach precompile: strict mode makes a missing field an error at render', async () => {
+  const compiler = await handlebars({ compileOptions: { strict: true } }).load()
+  const analysis = compiler.analyze('<p>{{user.name}}</p>', file('pages/strict'))
+  const render = compiler.createGeneration(() => undefined).link(file('pages/strict'), analysis, '')
+  assert.equal(render({ user: { name: 'Ada' } }), '<p>Ada</p>')
+  assert.throws(() => render({}), /"name" not defined/)
+})

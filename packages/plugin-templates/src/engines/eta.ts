@@ -8,12 +8,31 @@ import { loadPeer } from './load.js'
 export interface EtaEngineOptions {
   /** File extensions compiled as templates. Default `['.eta']`. */
   extensions?: readonly string[]
-  /**
-   * Eta configuration (`autoEscape`, `tags`, `varName`, `useWith`, `plugins`...). `views`,
-   * `cache` and the file-reading options are not used: templates come from the plugin's cache.
-   */
-  config?: Readonly<Partial<EtaConfig>>
+  /** Eta configuration; file options (`views`, `cache`) do not apply: templates come from the plugin. */
+  config?: EtaEngineConfig
 }
+
+/**
+ * The Eta settings the adapter passes through, declared here rather than taken from the `eta`
+ * types so this package's types load without the optional peer installed.
+ */
+export interface EtaEngineConfig {
+  readonly autoEscape?: boolean
+  readonly autoFilter?: boolean
+  readonly autoTrim?: EtaTrim | readonly [EtaTrim, EtaTrim]
+  readonly debug?: boolean
+  readonly escapeFunction?: (value: unknown) => string
+  readonly filterFunction?: (value: unknown) => string
+  readonly functionHeader?: string
+  readonly outputFunctionName?: string
+  readonly parse?: { readonly exec: string; readonly interpolate: string; readonly raw: string }
+  readonly rmWhitespace?: boolean
+  readonly tags?: readonly [string, string]
+  readonly useWith?: boolean
+  readonly varName?: string
+}
+
+export type EtaTrim = 'nl' | 'slurp' | false
 
 /** The calls through which an Eta template uses another one. */
 type Call = 'include' | 'includeAsync' | 'layout'
@@ -41,7 +60,14 @@ const ANY_MENTION = /(?<![\w$.])(include|includeAsync|layout)(?![\w$])/g
  */
 export function eta(options: EtaEngineOptions = {}): TemplateEngine {
   const extensions = Object.freeze([...(options.extensions ?? ['.eta'])])
-  const config = { ...options.config }
+  const given = options.config ?? {}
+  const config: Partial<EtaConfig> = {
+    ...given,
+    autoTrim: Array.isArray(given.autoTrim) ? [given.autoTrim[0], given.autoTrim[1]] : (given.autoTrim as EtaTrim | undefined),
+    tags: given.tags && [given.tags[0], given.tags[1]],
+    parse: given.parse && { ...given.parse },
+  }
+  for (const key of Object.keys(config) as (keyof EtaConfig)[]) if (config[key] === undefined) delete config[key]
   return {
     name: 'eta',
     extensions,
@@ -98,7 +124,7 @@ function createEtaCompiler(Eta: typeof EtaCore, config: Partial<EtaConfig>): Eng
 }
 
 /** Finds the templates a parsed Eta template uses (see `eta()` for the rules). */
-export function analyseTags(tags: ReturnType<EtaCore['parse']>): TemplateAnalysis {
+function analyseTags(tags: ReturnType<EtaCore['parse']>): TemplateAnalysis {
   const dependencies: TemplateDependency[] = []
   let dynamic = false
   for (const tag of tags) {

@@ -4,18 +4,38 @@ import type { EngineCompiler, EngineGeneration, TemplateAnalysis, TemplateDepend
 import { loadPeer } from './load.js'
 
 type HandlebarsEnv = typeof Handlebars
-type HelperDelegate = Handlebars.HelperDelegate
 type Program = hbs.AST.Program
 type Node = hbs.AST.Node
+
+/**
+ * A Handlebars helper: the helper's arguments, then Handlebars' options object. Declared here
+ * rather than taken from the `handlebars` types so this package's types load without the
+ * optional peer installed.
+ */
+export type HandlebarsHelper = (this: unknown, ...args: never[]) => unknown
+
+/** The `Handlebars.precompile` options the adapter passes through. */
+export interface HandlebarsCompileOptions {
+  readonly strict?: boolean
+  readonly assumeObjects?: boolean
+  readonly noEscape?: boolean
+  readonly knownHelpers?: Readonly<Record<string, boolean>>
+  readonly knownHelpersOnly?: boolean
+  readonly preventIndent?: boolean
+  readonly ignoreStandalone?: boolean
+  readonly explicitPartialContext?: boolean
+  readonly compat?: boolean
+  readonly data?: boolean
+}
 
 /** Options of the Handlebars adapter. */
 export interface HandlebarsEngineOptions {
   /** File extensions compiled as templates. Default `['.hbs', '.handlebars']`. */
   extensions?: readonly string[]
-  /** Helpers registered in the plugin's own Handlebars environment (never the global one). */
-  helpers?: Readonly<Record<string, HelperDelegate>>
-  /** Passed to `Handlebars.precompile` (`strict`, `noEscape`, `knownHelpers`...). */
-  compileOptions?: Readonly<PrecompileOptions>
+  /** Helpers registered in the plugin's own Handlebars environments (never the global one). */
+  helpers?: Readonly<Record<string, HandlebarsHelper>>
+  /** Passed to `Handlebars.precompile`. */
+  compileOptions?: HandlebarsCompileOptions
 }
 
 /**
@@ -29,8 +49,9 @@ export interface HandlebarsEngineOptions {
 export function handlebars(options: HandlebarsEngineOptions = {}): TemplateEngine {
   const extensions = Object.freeze([...(options.extensions ?? ['.hbs', '.handlebars'])])
   const helpers = { ...options.helpers }
-  // With a srcName, precompile returns { code, map } instead of the spec's source.
-  const compileOptions: PrecompileOptions = { ...options.compileOptions, srcName: undefined, destName: undefined }
+  // Copied field by field: a srcName would make precompile return { code, map } instead of source.
+  const { strict, assumeObjects, noEscape, knownHelpers, knownHelpersOnly, preventIndent, ignoreStandalone, explicitPartialContext, compat, data } = options.compileOptions ?? {}
+  const compileOptions: PrecompileOptions = { strict, assumeObjects, noEscape, knownHelpers: knownHelpers && { ...knownHelpers }, knownHelpersOnly, preventIndent, ignoreStandalone, explicitPartialContext, compat, data }
   return {
     name: 'handlebars',
     extensions,
@@ -43,7 +64,7 @@ export function handlebars(options: HandlebarsEngineOptions = {}): TemplateEngin
 
 function createHandlebarsCompiler(
   handlebarsModule: HandlebarsEnv,
-  helpers: Readonly<Record<string, HelperDelegate>>,
+  helpers: Readonly<Record<string, HandlebarsHelper>>,
   compileOptions: PrecompileOptions,
 ): EngineCompiler {
   // One isolated environment for parsing and precompiling; rendering environments are per generation.
@@ -72,7 +93,8 @@ function createHandlebarsCompiler(
 
     createGeneration(): EngineGeneration {
       const env = handlebarsModule.create()
-      env.registerHelper(helpers)
+      // Handlebars' HelperDelegate takes `any` arguments; ours takes never[] so any helper signature fits.
+      for (const [name, helper] of Object.entries(helpers)) env.registerHelper(name, helper as Handlebars.HelperDelegate)
       return {
         link(file: TemplateFile, analysis: TemplateAnalysis): TemplateRender {
           const spec = specs.get(analysis)
