@@ -312,3 +312,14 @@ test('the default export is the factory; bad options and reuse across instances 
   const { configs, project } = await startConfigs(t, {})
   await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [configs] }), /already used by another hotreload instance/)
 })
+
+test('with stat polling (network drives, containers) edits apply and broken edits are rejected the same way', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.toml': APP.toml }, { schemas: { app: App } }, { usePolling: true })
+  await project.write('config/app.toml', BAD_PORT.toml.text)
+  const rejected = await recorder.next('rejected')
+  assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/app.toml', ...BAD_PORT.toml.at, 'server.port']])
+  const mark = recorder.events.length
+  await project.write('config/app.toml', GOOD_PORT.toml)
+  await recorder.next('config:changed', () => true, mark)
+  assert.equal(configs.get('app').server.port, 9090)
+})

@@ -18,7 +18,7 @@ export async function startConfigs<const S extends ConfigSchemas = Record<never,
   t: TestContext,
   files: Record<string, string | Uint8Array>,
   options: ConfigPluginOptions<S> = {},
-  extra: { after?: Plugin[]; watch?: boolean; logger?: Logger } = {},
+  extra: { after?: Plugin[]; watch?: boolean; logger?: Logger; usePolling?: boolean } = {},
 ): Promise<StartedConfigs<S>> {
   const project = await makeTempProject(files, 'hotreload-config-')
   // env is pinned so the suite does not depend on the NODE_ENV it runs under.
@@ -33,6 +33,7 @@ export async function startConfigs<const S extends ConfigSchemas = Record<never,
     root: project.root,
     debounceMs: 20,
     watch: extra.watch ?? true,
+    usePolling: extra.usePolling ?? false,
     plugins: [configs, ...(extra.after ?? [])],
     ...(extra.logger ? { logger: extra.logger } : {}),
     onEvent: (e) => events.push(e),
