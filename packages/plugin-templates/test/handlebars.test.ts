@@ -91,3 +91,11 @@ test('compile options reach precompile: strict mode makes a missing field an err
   assert.equal(render({ user: { name: 'Ada' } }), '<p>Ada</p>')
   assert.throws(() => render({}), /"name" not defined/)
 })
+
+test('data variables (@index, @root, @first) work with default options', async () => {
+  const compiler = await handlebars().load()
+  const source = '{{#each items}}{{#if @first}}[{{/if}}{{@index}}:{{this}}:{{@root.title}} {{/each}}'
+  const analysis = compiler.analyze(source, file('pages/data'))
+  const render = compiler.createGeneration(() => undefined).link(file('pages/data'), analysis, source)
+  assert.equal(render({ title: 'T', items: ['a', 'b'] }), '[0:a:T 1:b:T ')
+})

@@ -51,7 +51,9 @@ export function handlebars(options: HandlebarsEngineOptions = {}): TemplateEngin
   const helpers = { ...options.helpers }
   // Copied field by field: a srcName would make precompile return { code, map } instead of source.
   const { strict, assumeObjects, noEscape, knownHelpers, knownHelpersOnly, preventIndent, ignoreStandalone, explicitPartialContext, compat, data } = options.compileOptions ?? {}
-  const compileOptions: PrecompileOptions = { strict, assumeObjects, noEscape, knownHelpers: knownHelpers && { ...knownHelpers }, knownHelpersOnly, preventIndent, ignoreStandalone, explicitPartialContext, compat, data }
+  const picked: PrecompileOptions = { strict, assumeObjects, noEscape, knownHelpers: knownHelpers && { ...knownHelpers }, knownHelpersOnly, preventIndent, ignoreStandalone, explicitPartialContext, compat, data }
+  // Handlebars tests `'data' in options`: a key present as undefined would turn @index and @root off.
+  const compileOptions = Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as PrecompileOptions
   return {
     name: 'handlebars',
     extensions,
