@@ -59,7 +59,9 @@ export interface BackupPlugin extends Plugin {
   list(path?: string): Promise<BackupRecord[]>
   /**
    * Writes the content `path` had before version `version` back to the file, atomically, then
-   * runs the normal transaction for that path and resolves with its record: `applied`, or
+   * runs the normal transaction for that path (forced, so it runs even if the watcher applied
+   * the write first) and resolves with its record: `applied` (`unchanged` when the file already
+   * held that content and nothing was written), or
    * `rejected` with the problems when that content does not validate (the running state stays
    * as it was, the restored bytes stay on disk as an edit would). The content the file had just
    * before is backed up first (kind `restored`), so a restore never loses anything. Throws
@@ -169,7 +171,9 @@ class BackupPluginImpl implements BackupPlugin {
       await writeFileAtomic(abs, bytes, { mode: existing?.mode ?? 0o644 })
       return true
     })
-    const result = await kernel.reload({ paths: [rel] })
+    // Forced: if the watcher saw the write first and applied it, the bytes would already match
+    // and a plain reload would say `unchanged` instead of how the restored content validates.
+    const result = await kernel.reload({ paths: [rel], force: wrote })
     if (wrote) kernel.emit({ type: 'backup:restored', paths: [rel], restored: record, status: result.status })
     return result
   }
@@ -180,16 +184,17 @@ class BackupPluginImpl implements BackupPlugin {
       const live = new Set([...this.current.values()].map((o) => o.hash))
       let removedBackups = 0
       let keptBackups = 0
-      const protectedHashes = new Set(live)
-      await index.compact(({ entries, badLines }) => {
+      await index.compact(({ entries }) => {
         const plan = planRetention(entries, policy, { live })
         removedBackups = plan.drop.length
         keptBackups = plan.keep.length
-        for (const e of plan.keep) protectedHashes.add(e.hash)
-        // A damaged line may still name content someone wants: never collect what it mentions.
-        for (const b of badLines) for (const h of b.text.match(/[0-9a-f]{64}/g) ?? []) protectedHashes.add(h)
         return plan.keep
       })
+      // Read back rather than trust the plan: lines another process appended meanwhile count too.
+      const kept = await index.read()
+      const protectedHashes = new Set([...live, ...kept.entries.map((e) => e.hash)])
+      // A damaged line may still name content someone wants: never collect what it mentions.
+      for (const b of kept.badLines) for (const h of b.text.match(/[0-9a-f]{64}/g) ?? []) protectedHashes.add(h)
       let removedObjects = 0
       let freedBytes = 0
       for (const object of await store.list()) {
