@@ -39,7 +39,7 @@ export function resolveConfigOptions(options: ConfigPluginOptions<ConfigSchemas>
     if (typeof schema !== 'object' || schema === null) fail(`the schema for config "${name}" must be a TypeBox / JSON Schema object`)
   }
 
-  const envRaw = 'env' in options ? options.env : process.env['NODE_ENV']
+  const envRaw = options.env ?? process.env['NODE_ENV']
   if (envRaw !== undefined && typeof envRaw !== 'string') fail('"env" must be a string')
   const env = envRaw === '' ? undefined : envRaw
 

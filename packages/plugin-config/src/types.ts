@@ -26,7 +26,7 @@ export interface ConfigPluginOptions<S extends ConfigSchemas = ConfigSchemas> {
   readonly files?: string | readonly string[]
   /** A TypeBox schema per config name; `get`/`watch` are typed from it. Compiled once, here. */
   readonly schemas?: S
-  /** Which overlay applies (`app.<env>.yaml`). Default `process.env.NODE_ENV`; none when unset. */
+  /** Which overlay applies (`app.<env>.yaml`). Default `process.env.NODE_ENV`; `''` for none. */
   readonly env?: string
   /**
    * Configs that must exist: missing at start or deleted later, the transaction is rejected and

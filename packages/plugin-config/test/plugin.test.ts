@@ -323,3 +323,18 @@ test('with stat polling (network drives, containers) edits apply and broken edit
   await recorder.next('config:changed', () => true, mark)
   assert.equal(configs.get('app').server.port, 9090)
 })
+
+test('env defaults to NODE_ENV, and an empty env turns overlays off', async (t) => {
+  const files = { 'config/db.yaml': 'host: base\n', 'config/db.staging.yaml': 'host: staging\n' }
+  const saved = process.env['NODE_ENV']
+  process.env['NODE_ENV'] = 'staging'
+  try {
+    const fromNodeEnv = await startConfigs(t, files, { env: undefined })
+    assert.deepEqual(fromNodeEnv.configs.get('db'), { host: 'staging' })
+    const off = await startConfigs(t, files, { env: '' })
+    assert.deepEqual(off.configs.get('db'), { host: 'base' })
+  } finally {
+    if (saved === undefined) delete process.env['NODE_ENV']
+    else process.env['NODE_ENV'] = saved
+  }
+})
