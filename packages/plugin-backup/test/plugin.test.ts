@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { createHotReload } from '@hotreload/core'
+import { createHotReload, defineReloadHandler } from '@hotreload/core'
 import { BackupNotFoundError, BackupNotStartedError, BackupOptionsError, BackupPathError, backupPlugin } from '../src/index.js'
 import { ContentStore, hashBytes } from '../src/store.js'
 import { startProject } from './harness.js'
-import { waitFor } from '../../../test/helpers/index.js'
+import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 
 const sha = (text: string) => hashBytes(Buffer.from(text))
 
@@ -286,4 +286,38 @@ test('restoring the content a file already has changes nothing', async (t) => {
   assert.equal(result.status, 'unchanged')
   assert.equal(h.events.of('backup:restored').length, 0)
   assert.equal((await h.backups.list('config/app.json')).filter((r) => r.kind === 'restored').length, 0)
+})
+
+test('the backup is taken before any other plugin applies, whatever the plugin order', async (t) => {
+  const project = await makeTempProject({ 'config/app.json': '{"port":1}' })
+  const backups = backupPlugin()
+  const seenByProbe: number[] = []
+  const probe = defineReloadHandler({
+    name: 'probe',
+    files: 'config/**',
+    async handleChange(change) {
+      seenByProbe.push((await backups.list(change.path)).length)
+    },
+  })
+  // The probe comes first in the list; the backup's stage -100 still runs it first.
+  const reloader = await createHotReload({ root: project.root, include: ['config/**'], watch: false, plugins: [probe, backups] })
+  t.after(async () => {
+    await reloader.close()
+    await project.cleanup()
+  })
+  await writeFile(project.path('config/app.json'), '{"port":2}')
+  assert.equal((await reloader.reload({ paths: ['config/app.json'] })).status, 'applied')
+  assert.deepEqual(seenByProbe, [0, 1], 'initial load: nothing to back up; the edit: backed up before the probe ran')
+})
+
+test('a file deleted with its directory is restored, directory and all', async (t) => {
+  const h = await startProject(t, { 'config/app.json': '{}', 'config/deep/nested/x.json': '{"x":1}' })
+  const since = h.events.events.length
+  await h.project.remove('config/deep')
+  await h.events.next('applied', (e) => e.paths.includes('config/deep/nested/x.json'), since)
+  const [record] = await h.backups.list('config/deep/nested/x.json')
+  assert.equal(record?.kind, 'deleted')
+  const result = await h.backups.restore('config/deep/nested/x.json', record?.version ?? -1)
+  assert.equal(result.status, 'applied')
+  assert.deepEqual(h.applied.get('config/deep/nested/x.json'), { x: 1 })
 })
