@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rename } from 'node:fs/promises'
 import { test } from 'node:test'
+import { writeFileAtomic } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { sha256, startAssets } from './setup.js'
 
@@ -17,7 +18,8 @@ test('copies appear under their fingerprinted names with the asset bytes', async
 test('superseded copies are removed once keepVersions newer versions exist', async (t) => {
   const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'v1', 'static/other.css': 'o' }, { outputDir: 'public', keepVersions: 2 })
   for (const version of ['v2', 'v3', 'v4']) {
-    await writeFile(project.path('static/app.css'), version)
+    // An editor's atomic save: the watcher never sees a half-written file, so no extra version.
+    await writeFileAtomic(project.path('static/app.css'), version)
     await recorder.next('applied', () => assets.manifest()['app.css']?.hash === sha256(version))
   }
   // Pruning runs after commit; wait for it rather than for a fixed time.
@@ -29,9 +31,9 @@ test('superseded copies are removed once keepVersions newer versions exist', asy
 
 test('reverting to an earlier version reuses its copy; a deleted asset keeps its copies', async (t) => {
   const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'A' }, { outputDir: 'public', keepVersions: 2 })
-  await writeFile(project.path('static/app.css'), 'B')
+  await writeFileAtomic(project.path('static/app.css'), 'B')
   await recorder.next('asset:updated', (e) => e.newHash === sha256('B'))
-  await writeFile(project.path('static/app.css'), 'A')
+  await writeFileAtomic(project.path('static/app.css'), 'A')
   await recorder.next('asset:updated', (e) => e.newHash === sha256('A'))
   assert.equal(assets.stats().copiesWritten, 2, 'the copy of A was still kept, so it is not written again')
   await project.remove('static/app.css')
