@@ -51,29 +51,53 @@ export class SchemaSet {
   }
 }
 
+interface Collapsed {
+  readonly error: ErrorObject
+  /** For a union of literals: the values allowed. */
+  readonly allowed?: unknown[]
+  /** For any other union: why each alternative failed, one line each. */
+  readonly alternatives?: string[]
+}
+
 /**
- * For `anyOf`/`oneOf` ajv reports every failed branch and then the union itself; one message
+ * For `anyOf`/`oneOf` ajv reports every failed branch and then the union itself; one problem
  * per value is what a person wants, so branch errors fold into the union's. A union of
- * literals (TypeBox's `Type.Union([Type.Literal(...)])`) reads as "must be one of ...".
+ * literals (TypeBox's `Type.Union([Type.Literal(...)])`) reads as "must be one of ..."; other
+ * unions keep each branch's reasons for the hint.
  */
-function collapseAlternatives(errors: readonly ErrorObject[]): { error: ErrorObject; allowed?: unknown[] }[] {
+function collapseAlternatives(errors: readonly ErrorObject[]): Collapsed[] {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
-  const out: { error: ErrorObject; allowed?: unknown[] }[] = []
+  const inside = (e: ErrorObject, u: ErrorObject): boolean =>
+    e !== u && e.schemaPath.startsWith(`${u.schemaPath}/`) && (e.instancePath === u.instancePath || e.instancePath.startsWith(`${u.instancePath}/`))
+  const out: Collapsed[] = []
   for (const error of errors) {
-    const union = unions.find((u) => u !== error && error.schemaPath.startsWith(`${u.schemaPath}/`) && error.instancePath === u.instancePath)
-    if (union) continue
-    if (unions.includes(error)) {
-      const branches = errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/`) && e.instancePath === error.instancePath)
-      const literals = branches.every((b) => b.keyword === 'const') && branches.length > 0
-      out.push(literals ? { error, allowed: branches.map((b) => b.params['allowedValue'] as unknown) } : { error })
-    } else {
+    if (unions.some((u) => inside(error, u))) continue
+    if (!unions.includes(error)) {
       out.push({ error })
+      continue
     }
+    const branches = errors.filter((e) => inside(e, error))
+    if (branches.length > 0 && branches.every((b) => b.keyword === 'const' && b.instancePath === error.instancePath)) {
+      out.push({ error, allowed: branches.map((b) => b.params['allowedValue'] as unknown) })
+      continue
+    }
+    const byBranch = new Map<string, string[]>()
+    for (const b of branches) {
+      const index = b.schemaPath.slice(error.schemaPath.length + 1).split('/')[0] ?? ''
+      byBranch.set(index, [...(byBranch.get(index) ?? []), describe(b)])
+    }
+    out.push({ error, alternatives: [...byBranch.values()].map((reasons) => reasons.join(', ')) })
   }
   return out
 }
 
-function toSchemaError(name: string, { error, allowed }: { error: ErrorObject; allowed?: unknown[] }, layers: readonly ConfigLayer[]): ConfigSchemaError {
+function describe(error: ErrorObject): string {
+  const path = pointerToPath(error.instancePath)
+  if (error.keyword === 'required') return `${formatKeyPath([...path, String(error.params['missingProperty'])])} is required`
+  return `${label(path)} ${error.message ?? 'is invalid'}`
+}
+
+function toSchemaError(name: string, { error, allowed, alternatives }: Collapsed, layers: readonly ConfigLayer[]): ConfigSchemaError {
   const base = pointerToPath(error.instancePath)
   const params = error.params as Record<string, unknown>
   let keyPath: KeySegment[] = base
@@ -109,8 +133,16 @@ function toSchemaError(name: string, { error, allowed }: { error: ErrorObject; a
       hint = `Write a valid ${String(params['format'])}.`
       break
     default:
-      message = allowed ? `${label(keyPath)} must be one of ${list(allowed)}` : `${label(keyPath)} ${error.message ?? 'is invalid'}`
-      hint = allowed ? `Use one of ${list(allowed)}.` : `Change the value so it satisfies the schema's "${error.keyword}" rule.`
+      if (allowed) {
+        message = `${label(keyPath)} must be one of ${list(allowed)}`
+        hint = `Use one of ${list(allowed)}.`
+      } else if (alternatives) {
+        message = `${label(keyPath)} matches none of the ${alternatives.length} allowed shapes`
+        hint = `Make it match one of them. ${alternatives.map((reasons, i) => `Shape ${i + 1}: ${reasons}.`).join(' ')}`
+      } else {
+        message = `${label(keyPath)} ${error.message ?? 'is invalid'}`
+        hint = `Change the value so it satisfies the schema's "${error.keyword}" rule.`
+      }
   }
   const where = locateInLayers(layers, keyPath)
   return new ConfigSchemaError(error.keyword, `config "${name}": ${message} (schema rule "${error.keyword}")`, {

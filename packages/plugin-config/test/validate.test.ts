@@ -84,6 +84,27 @@ test('every schema problem is reported with file, line:column of the value, key 
   }
 })
 
+test('a union of object shapes is one problem whose hint says why each shape failed', () => {
+  const Storage = Type.Object({
+    storage: Type.Union([
+      Type.Object({ kind: Type.Literal('disk'), dir: Type.String() }),
+      Type.Object({ kind: Type.Literal('s3'), bucket: Type.String() }),
+    ]),
+  })
+  const schemas = new SchemaSet({ storage: Storage })
+  const l = layer('config/storage.yaml', 'storage:\n  kind: disk\n  dir: 42\n')
+  const errors = schemas.validate('storage', mergeLayers([l]), [l])
+  assert.equal(errors.length, 1)
+  const [error] = errors
+  assert.equal(error?.keyPath, 'storage')
+  assert.deepEqual([error?.line, error?.column], [2, 3])
+  assert.equal(error?.message, 'config "storage": storage matches none of the 2 allowed shapes (schema rule "anyOf")')
+  assert.equal(
+    error?.hint,
+    'Make it match one of them. Shape 1: storage.dir must be string. Shape 2: storage.bucket is required, storage.kind must be equal to constant.',
+  )
+})
+
 test('a missing required key is located at its parent object, and the hint says where to add it', () => {
   const schemas = new SchemaSet({ app: App })
   const l = layer('config/app.yaml', 'server:\n  host: localhost\nmode: dev\nadmins: []\n')
