@@ -248,6 +248,8 @@ class BackupPluginImpl implements BackupPlugin {
         if (change.kind === 'renamed' && change.from !== undefined) {
           touched.add(change.from)
           await record(change.from, 'renamed', this.previousOf(change.from, change))
+          // A rename onto an existing file replaces that file's content too.
+          await record(change.path, 'modified', this.current.get(change.path), stored?.hash)
           this.current.delete(change.from)
         } else {
           // A `created` file we already knew is one that changed while no process was watching.

@@ -321,3 +321,19 @@ test('a file deleted with its directory is restored, directory and all', async (
   assert.equal(result.status, 'applied')
   assert.deepEqual(h.applied.get('config/deep/nested/x.json'), { x: 1 })
 })
+
+test('a rename onto an existing file backs up both contents', async (t) => {
+  const h = await startProject(t, { 'config/old.json': '{"a":1}', 'config/new.json': '{"b":1}' })
+  await rename(h.project.path('config/old.json'), h.project.path('config/new.json'))
+  const records = await waitFor(async () => {
+    const r = await h.backups.list()
+    return r.length >= 2 ? r : undefined
+  })
+  assert.deepEqual(
+    records.map((r) => [r.path, r.hash]).sort(),
+    [
+      ['config/new.json', sha('{"b":1}')],
+      ['config/old.json', sha('{"a":1}')],
+    ],
+  )
+})
