@@ -34,9 +34,12 @@ export interface TemplateRenderResult {
 }
 
 export interface TemplateRenderBenchOptions {
-  /** Measured rounds per side after warm-up. Default 30. */
+  /** Measured rounds per side after warm-up. Default 200. */
   readonly rounds?: number
-  /** Renders per round. Default 2,000. */
+  /**
+   * Renders per round. Default 300: short rounds keep the two sides of a pair close in time, so
+   * load from other processes affects both alike; many rounds make the median stable.
+   */
   readonly opsPerRound?: number
 }
 
@@ -61,8 +64,8 @@ const ETA_FILES: Record<string, string> = {
 
 /** Runs the comparison for Handlebars and Eta and returns one result per engine. */
 export async function benchTemplateRender(options: TemplateRenderBenchOptions = {}): Promise<TemplateRenderResult[]> {
-  const rounds = options.rounds ?? 30
-  const ops = options.opsPerRound ?? 2_000
+  const rounds = options.rounds ?? 200
+  const ops = options.opsPerRound ?? 300
   const results: TemplateRenderResult[] = []
 
   const hb = await loadThroughPlugin(handlebars(), HANDLEBARS_FILES)
@@ -138,7 +141,7 @@ function compare(name: string, cache: () => string, direct: () => string, rounds
   const expected = direct()
   if (cache() !== expected) throw new Error(`${name}: the cache and the direct call render different output`)
   // Warm-up: let both call sites reach optimised code before anything is measured.
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 20; i++) {
     time(cache, ops)
     time(direct, ops)
   }

@@ -70,3 +70,10 @@ test('Eta configuration passes through: custom tags and no auto-escaping', async
   const render = compiler.createGeneration(() => undefined).link(file('pages/raw'), compiler.analyze('<p>{{= it.html }}</p>', file('pages/raw')), '')
   assert.equal(render({ html: '<b>' }), '<p><b></p>')
 })
+
+test('in debug mode a runtime error names the file and the template line', async () => {
+  const compiler = await eta({ config: { debug: true } }).load()
+  const source = 'line one\n<%= it.user.name %>'
+  const render = compiler.createGeneration(() => undefined).link(file('pages/dbg'), compiler.analyze(source, file('pages/dbg')), source)
+  assert.throws(() => render({}), (e: unknown) => e instanceof Error && e.message.includes('/app/templates/pages/dbg.eta:2'))
+})

@@ -105,8 +105,10 @@ function createEtaCompiler(Eta: typeof EtaCore, config: Partial<EtaConfig>): Eng
         link(file: TemplateFile, analysis: TemplateAnalysis): TemplateRender {
           const fn = functions.get(analysis)
           if (fn === undefined) throw new Error(`${file.path} was linked without being analysed by this compiler`)
-          // Eta's own render() spreads a fresh options object per call; a constant one is equivalent.
-          const renderOptions = Object.freeze({ async: false, filepath: file.absolutePath })
+          // The compiled function reads `options` only for debug-mode error messages (the file path)
+          // and passes it on to includes; without debug a bound function skips a wrapper call.
+          if (!instance.config.debug) return fn.bind(instance) as TemplateRender
+          const renderOptions = { async: false, filepath: file.absolutePath }
           return (data) => fn.call(instance, data as object | undefined, renderOptions)
         },
         seal(templates) {
