@@ -52,9 +52,10 @@ export function templatesPlugin(options: TemplatesPluginOptions): TemplatesPlugi
   let applied = false
 
   const fileOf = (path: string, absolutePath: string): TemplateFile | undefined => (matches(path) ? templateFileOf(path, absolutePath, rules) : undefined)
+  const owns = (path: string): boolean => fileOf(path, path) !== undefined
 
   const toTemplateChange = async (tx: Transaction, change: FileChange): Promise<TemplateChange> => {
-    const removedPath = change.kind === 'deleted' ? change.path : change.kind === 'renamed' && change.from !== undefined && fileOf(change.from, change.from) ? change.from : undefined
+    const removedPath = change.kind === 'deleted' ? change.path : change.kind === 'renamed' && change.from !== undefined && owns(change.from) ? change.from : undefined
     const file = change.kind === 'deleted' ? undefined : fileOf(change.path, change.absolutePath)
     if (!file) return { kind: change.kind, path: change.path, removedPath }
     const source = (await tx.read(change)).toString('utf8')
@@ -110,8 +111,7 @@ export function templatesPlugin(options: TemplatesPluginOptions): TemplatesPlugi
       kernel.include(globs)
       kernel.hooks.detect.tap(name, (changes, tx) => {
         for (const change of changes) {
-          const owned = fileOf(change.path, change.absolutePath) !== undefined || (change.from !== undefined && fileOf(change.from, change.from) !== undefined)
-          if (owned) tx.claim(name, change)
+          if (owns(change.path) || (change.from !== undefined && owns(change.from))) tx.claim(name, change)
         }
         return changes
       })

@@ -199,6 +199,15 @@ test('one reload of several files is one transaction and one event; a dry run ch
   )
   assert.equal(templates.render('pages/plain', {}), '<p>P2</p>')
   assert.match(templates.render('pages/home', {}), /<nav>N2<\/nav>/)
+
+  // The hot path reads memory only: with the files gone (and no watcher) rendering is unchanged,
+  // and a thousand renders compile nothing.
+  await project.remove('templates')
+  const compilations = templates.stats().compilations
+  for (let i = 0; i < 1000; i++) templates.render('pages/home', { title: String(i) })
+  assert.match(templates.render('pages/home', { title: 'gone' }), /<h1>gone<\/h1>/)
+  assert.equal(templates.stats().compilations, compilations)
+  assert.ok(templates.stats().renders >= 1003)
 })
 
 test('renaming a page on disk moves it to its new name', async (t) => {
