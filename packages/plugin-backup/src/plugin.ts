@@ -21,7 +21,8 @@ import { resolveBackupOptions, type BackupOptions, type ResolvedBackupOptions } 
 import { isInside, toProjectPath } from './paths.js'
 import { hasLimits, planRetention, type RetentionPolicy } from './retention.js'
 import { ContentStore, describe, hashBytes, isHash, isMissing, type StoredObject } from './store.js'
-import './events.js'
+// The events this plugin emits are declared on PluginEventMap there; nothing to load at run time.
+import type {} from './events.js'
 
 /** Options of `restore()`. */
 export interface RestoreOptions {
