@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { FileChange } from '@hotreload/core'
+import { HotReloadError, type FileChange } from '@hotreload/core'
 import { AssetCopyError, AssetReadError, describeFsError } from './errors.js'
 import { digestFile, integrityOf, type AssetDigest } from './hash.js'
 import { fingerprintedName } from './manifest.js'
@@ -160,6 +160,9 @@ async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageConte
   } catch (error) {
     if (error instanceof AssetCopyError) {
       staged.errors.push(error)
+    } else if (error instanceof HotReloadError) {
+      // The core's reader already says what happened (the file changed or vanished since it was fingerprinted).
+      staged.errors.push(new AssetReadError(`cannot read asset "${op.logicalPath}": ${error.message}`, { path: change.path, ...(error.hint ? { hint: error.hint } : {}), cause: error }))
     } else {
       const { reason, hint } = describeFsError(error)
       staged.errors.push(new AssetReadError(`cannot read asset "${op.logicalPath}": ${reason}`, { path: change.path, hint, cause: error }))
