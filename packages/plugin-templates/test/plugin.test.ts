@@ -253,3 +253,17 @@ test('a custom engine works through the plugin, with its own dependencies', asyn
   assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATE_COMPILE')
   assert.equal(templates.render('c'), 'C')
 })
+
+test('a broken template at start rejects the initial load; fixing it loads every template', async (t) => {
+  const templates = templatesPlugin({ engine: handlebars() })
+  const { save, rec, initial } = await start(t, { ...SITE, 'templates/partials/nav.hbs': '<nav>{{#each links}}</nav>' }, templates)
+  const rejected = initial.find((e) => e.type === 'rejected')
+  assert.ok(rejected && rejected.type === 'rejected')
+  assert.deepEqual(rejected.problems.map((p) => [p.code, p.path]), [['HR_TEMPLATE_SYNTAX', 'templates/partials/nav.hbs']])
+  assert.deepEqual(templates.names(), [])
+
+  await save('templates/partials/nav.hbs', '<nav>ok</nav>')
+  await rec.next('template:updated')
+  assert.deepEqual(templates.names(), ['header', 'nav', 'pages/about', 'pages/home', 'pages/plain'])
+  assert.match(templates.render('pages/home', { title: 'x' }), /<nav>ok<\/nav>/)
+})
