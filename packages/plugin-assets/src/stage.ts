@@ -82,8 +82,8 @@ interface Resolved {
 
 /**
  * Computes the manifest that results from `changes`, reading only the assets that changed:
- * created and modified files are hashed (one pass, both hashes, the copy written on the way),
- * deletions drop their entry, and renames of unchanged content move their entry without
+ * created and modified files are hashed (small ones from the core's reader, sha384 only; larger
+ * ones streamed from disk, both hashes and the copy in one pass), deletions drop their entry, and renames of unchanged content move their entry without
  * reading the file. Read and copy failures are collected, one per asset, not thrown.
  */
 export async function stageAssets(changes: readonly FileChange[], ctx: StageContext): Promise<StagedAssets> {
