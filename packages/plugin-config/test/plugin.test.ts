@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { rename } from 'node:fs/promises'
 import { test } from 'node:test'
 import { Type } from '@sinclair/typebox'
-import { createHotReload, type Plugin } from '@hotreload/core'
+import { createHotReload, writeFileAtomic, type Plugin } from '@hotreload/core'
 import configDefault, { configPlugin, ConfigNotLoadedError, ConfigOptionsError, type ConfigChangedEvent } from '../src/index.js'
 import { problemTuples, startConfigs } from './setup.js'
 
@@ -337,4 +337,23 @@ test('env defaults to NODE_ENV, and an empty env turns overlays off', async (t) 
     if (saved === undefined) delete process.env['NODE_ENV']
     else process.env['NODE_ENV'] = saved
   }
+})
+
+test('an atomic save (temp file renamed over) and an extension rename keep a required config alive', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': APP.yaml }, { schemas: { app: App } })
+  await writeFileAtomic(project.path('config/app.yaml'), GOOD_PORT.yaml)
+  const changed = await recorder.next('config:changed')
+  assert.deepEqual(changed.diff.map((d) => d.path), ['server.port'])
+
+  // app.yaml -> app.yml is the same config in the same format: it is never removed. The watcher
+  // may report the add and the unlink in two batches (chokidar holds unlinks back ~100 ms to
+  // recognise atomic saves); the first batch is then rejected as a conflict or a deletion,
+  // and the second applies the rename.
+  const mark = recorder.events.length
+  await rename(project.path('config/app.yaml'), project.path('config/app.yml'))
+  await recorder.next('applied', (e) => e.paths.includes('config/app.yml'), mark)
+  const later = recorder.events.slice(mark)
+  assert.equal(later.some((e) => e.type === 'config:changed'), false, later.map((e) => e.type).join(', '))
+  assert.ok(later.every((e) => e.type !== 'rejected' || e.problems.every((p) => p.code === 'HR_CONFIG_REQUIRED_DELETED' || p.code === 'HR_CONFIG_CONFLICT')), JSON.stringify(later))
+  assert.equal(configs.get('app').server.port, 9090)
 })
