@@ -125,6 +125,12 @@ class BackupPluginImpl implements BackupPlugin {
     this.current = await applied.read((message) => kernel.log.warn(`${this.name}: ${message}`))
     // Our own writes must never come back as changes, wherever the directory is.
     kernel.exclude([dir])
+    // Every file's previous content is kept, so the plugin takes part in every change: claiming
+    // them (last, after other taps may have dropped some) names it in the record's plugins.
+    kernel.hooks.detect.tap({ name: this.name, stage: 100 }, (changes, tx) => {
+      for (const change of changes) tx.claim(this.name, change)
+      return changes
+    })
     // Stage -100: the backup is safe before any other plugin swaps its state in.
     kernel.hooks.apply.tapPromise({ name: this.name, stage: -100 }, (tx) => this.serial(() => this.backUp(tx)))
     kernel.hooks.notify.tapPromise(this.name, async (record) => {

@@ -25,6 +25,7 @@ test('the initial load stores every file; an edit backs up the previous version,
 
   const applied = await h.edit('config/app.json', '{"port":2}')
   assert.equal(applied.type, 'applied')
+  assert.deepEqual(applied.type === 'applied' && [...applied.plugins].sort(), ['backup', 'json'])
   assert.deepEqual(h.applied.get('config/app.json'), { port: 2 })
   const [record, ...more] = await h.backups.list('config/app.json')
   assert.deepEqual(more, [])
