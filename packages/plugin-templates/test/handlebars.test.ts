@@ -99,3 +99,18 @@ test('data variables (@index, @root, @first) work with default options', async (
   const render = compiler.createGeneration(() => undefined).link(file('pages/data'), analysis, source)
   assert.equal(render({ title: 'T', items: ['a', 'b'] }), '[0:a:T 1:b:T ')
 })
+
+test('output is byte for byte what Handlebars.compile gives, whitespace control included', async () => {
+  const compiler = await handlebars().load()
+  const sources = [
+    '<ul>\n  {{#each items}}\n    <li>{{this}}</li>\n  {{/each}}\n</ul>\n',
+    'a  {{~#if x~}}  b  {{~/if~}}  c',
+    '  {{!-- note --}}\n  \n{{#each items}}\n{{this}}\n{{/each}}\n\n',
+    '{{#each items}}\n  {{#if this}}\n\n    {{this}}\n\n  {{/if}}\n{{else}}\n  none\n{{/each}}',
+  ]
+  const data = { items: ['a', '', '<b>'], x: true }
+  for (const source of sources) {
+    const render = compiler.createGeneration(() => undefined).link(file('pages/ws'), compiler.analyze(source, file('pages/ws')), source)
+    assert.equal(render(data), Handlebars.create().compile(source)(data), JSON.stringify(source))
+  }
+})

@@ -80,7 +80,8 @@ function createHandlebarsCompiler(
       let ast: Program
       let spec: object
       try {
-        ast = hb.parse(source, { srcName: file.path })
+        // Unprocessed: precompile applies whitespace control to an AST itself, so it runs exactly once.
+        ast = hb.parseWithoutProcessing(source, { srcName: file.path })
         // precompile returns the source of a template spec object, the form Handlebars ships to
         // browsers; evaluating it here is what Handlebars' own compile() does internally.
         const specSource = hb.precompile(ast, compileOptions) as unknown as string
