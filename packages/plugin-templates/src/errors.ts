@@ -129,9 +129,11 @@ export class TemplateReadError extends TemplateError {
 
 /** `render()` or `get()` asked for a template that is not in service. */
 export class TemplateNotFoundError extends TemplateError {
-  constructor(name: string, known: readonly string[]) {
-    const some = known.slice(0, 10).map((n) => `"${n}"`).join(', ')
-    super(TEMPLATE_ERROR_CODES.notFound, `No template named "${name}" is loaded${known.length ? ` (loaded: ${some}${known.length > 10 ? ', ...' : ''})` : ' (none are loaded yet)'}`, {
+  /** `known` lists the loaded names for the message; leave it out when they are not at hand. */
+  constructor(name: string, known?: readonly string[]) {
+    const some = (known ?? []).slice(0, 10).map((n) => `"${n}"`).join(', ')
+    const loaded = known === undefined ? '' : known.length > 0 ? ` (loaded: ${some}${known.length > 10 ? ', ...' : ''})` : ' (none are loaded yet)'
+    super(TEMPLATE_ERROR_CODES.notFound, `No template named "${name}" is loaded${loaded}`, {
       hint: 'Template names are file paths relative to the templates directory without the extension; files under its partials directory drop that prefix too.',
     })
   }

@@ -69,7 +69,7 @@ function createCustomCompiler(
     createGeneration(lookup): EngineGeneration {
       const template = (name: string): TemplateRender => (data) => {
         const render = lookup(name)
-        if (render === undefined) throw new TemplateNotFoundError(name, [])
+        if (render === undefined) throw new TemplateNotFoundError(name)
         return render(data)
       }
       return {
