@@ -357,3 +357,14 @@ test('an atomic save (temp file renamed over) and an extension rename keep a req
   assert.ok(later.every((e) => e.type !== 'rejected' || e.problems.every((p) => p.code === 'HR_CONFIG_REQUIRED_DELETED' || p.code === 'HR_CONFIG_CONFLICT')), JSON.stringify(later))
   assert.equal(configs.get('app').server.port, 9090)
 })
+
+test('a forced reload of unchanged files announces nothing and keeps each value identical (===)', async (t) => {
+  const { configs, reloader, recorder } = await startConfigs(t, { 'config/app.json': '{ "a": { "b": 1 } }', 'config/db.toml': 'host = "x"\n' })
+  const before = [configs.get('app'), configs.get('db')]
+  const record = await reloader.reload({ force: true })
+  assert.equal(record.status, 'applied')
+  assert.deepEqual([...record.plugins], ['config'])
+  assert.equal(recorder.events.some((e) => e.type === 'config:changed'), false)
+  assert.equal(configs.get('app'), before[0])
+  assert.equal(configs.get('db'), before[1])
+})
