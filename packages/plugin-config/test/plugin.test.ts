@@ -368,3 +368,11 @@ test('a forced reload of unchanged files announces nothing and keeps each value 
   assert.equal(configs.get('app'), before[0])
   assert.equal(configs.get('db'), before[1])
 })
+
+test('a UTF-8 byte order mark and CRLF line ends (Windows editors) are read, and positions still match', async (t) => {
+  const { configs, project, recorder } = await startConfigs(t, { 'config/app.json': '\uFEFF{\r\n  "server": { "host": "localhost", "port": 8080 },\r\n  "db": { "pool": { "max": 10 } }\r\n}\r\n' }, { schemas: { app: App } })
+  assert.equal(configs.get('app').server.port, 8080)
+  await project.write('config/app.json', '\uFEFF{\r\n  "server": { "host": "localhost", "port": 8080 },\r\n  "db": { "pool": { "max": 0 } }\r\n}\r\n')
+  const rejected = await recorder.next('rejected')
+  assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/app.json', 3, 28, 'db.pool.max']])
+})
