@@ -376,3 +376,26 @@ test('a UTF-8 byte order mark and CRLF line ends (Windows editors) are read, and
   const rejected = await recorder.next('rejected')
   assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/app.json', 3, 28, 'db.pool.max']])
 })
+
+test('every problem of every file is reported together, not just the first', async (t) => {
+  const Flags = Type.Object({ beta: Type.Boolean(), ratio: Type.Number({ maximum: 1 }) })
+  const { events, configs } = await startConfigs(
+    t,
+    { 'config/app.json': '{ "server": ', 'config/db.yaml': 'a: 1\na: 2\n', 'config/flags.toml': 'beta = "yes"\nratio = 2\n' },
+    { schemas: { flags: Flags }, required: [] },
+  )
+  const rejected = events.find((e) => e.type === 'rejected')
+  assert.ok(rejected && rejected.type === 'rejected')
+  assert.deepEqual(
+    rejected.problems.map((p) => [p.code, p.path, p.line, p.keyPath]).sort(),
+    [
+      ['HR_CONFIG_DUPLICATE_KEY', 'config/db.yaml', 2, undefined],
+      // jsonc-parser reports both the missing value and the missing closing brace.
+      ['HR_CONFIG_PARSE', 'config/app.json', 1, undefined],
+      ['HR_CONFIG_PARSE', 'config/app.json', 1, undefined],
+      ['HR_CONFIG_SCHEMA', 'config/flags.toml', 1, 'beta'],
+      ['HR_CONFIG_SCHEMA', 'config/flags.toml', 2, 'ratio'],
+    ],
+  )
+  assert.deepEqual(configs.names(), [])
+})
