@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { benchBursts } from './cases/bursts.js'
 import { benchLatency } from './cases/latency.js'
+import { benchScale } from './cases/scale.js'
+import { benchSoak } from './cases/soak.js'
 import { c12Contender } from './contenders/c12.js'
 import { chokidarContender } from './contenders/chokidar.js'
 import { fsWatchContender } from './contenders/fs-watch.js'
@@ -95,6 +97,20 @@ async function main(): Promise<void> {
     )
     return [...result, ...unavailable('burst', 'hotreload + plugin-config')]
   })
+
+  await run('scale', () =>
+    benchScale({
+      sizes: [1000, 10_000],
+      repetitions: quick ? 1 : 3,
+      changes: quick ? 5 : 15,
+      ...('missing' in hotreload ? { hotreloadMissing: hotreload.missing } : {}),
+      log,
+    }),
+  )
+
+  await run('soak', () =>
+    benchSoak({ transactions: quick ? 500 : 5000, writes: quick ? 100 : 500, ...('missing' in hotreload ? { hotreloadMissing: hotreload.missing } : {}), log }),
+  )
 
   const rated = rate(rows)
   const seconds = (performance.now() - started) / 1000

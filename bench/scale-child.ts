@@ -1,0 +1,86 @@
+/**
+ * One scale measurement in a fresh process, so RSS is not polluted by other contenders:
+ * `node --expose-gc --conditions=source --import tsx scale-child.ts <chokidar|hotreload> <root> <firstValue> <changes>`.
+ * Prints one JSON line: { readyMs, rssBytes, heapBytes, files, latenciesMs }.
+ */
+import { watch } from 'chokidar'
+import { createHotReload } from '@hotreload/core'
+import configPlugin from '@hotreload/plugin-config'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { BenchConfigSchema } from './contenders/hotreload.js'
+import { collect } from './lib/child.js'
+import { StateTracker } from './lib/contender.js'
+import { configContent, sleep } from './lib/project.js'
+
+interface Started {
+  /** Files the contender reports watching, when it reports it. */
+  readonly files: number | null
+  close(): Promise<void>
+}
+
+const [contender, root, firstArg, changesArg] = process.argv.slice(2)
+if ((contender !== 'chokidar' && contender !== 'hotreload') || root === undefined) {
+  throw new Error('usage: scale-child.ts <chokidar|hotreload> <root> <firstValue> <changes>')
+}
+const first = Number(firstArg)
+const changes = Number(changesArg)
+const appFile = join(root, 'config', 'app.json')
+const tracker = new StateTracker()
+
+/** chokidar alone on the whole root, re-reading app.json on its change events. */
+async function startChokidar(): Promise<Started> {
+  const watcher = watch(root as string, { ignoreInitial: true })
+  watcher.on('change', (file) => {
+    if (file !== appFile) return
+    readFile(file, 'utf8').then(
+      (text) => {
+        const parsed = JSON.parse(text) as { value: number }
+        tracker.set('app', parsed.value)
+      },
+      (error: unknown) => {
+        throw error
+      },
+    )
+  })
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+  return { files: null, close: () => watcher.close() }
+}
+
+/** hotreload with plugin-config over the same root (its default include covers config/ and static/). */
+async function startHotreload(): Promise<Started> {
+  const configs = configPlugin({ schemas: { app: BenchConfigSchema } })
+  const reloader = await createHotReload({ root: root as string, debounceMs: 0, plugins: [configs] })
+  const unsubscribe = configs.watch('app').subscribe((value) => {
+    if (value !== undefined) tracker.set('app', value.value)
+  })
+  return {
+    files: reloader.status().files,
+    async close() {
+      unsubscribe()
+      await reloader.close()
+    },
+  }
+}
+
+collect()
+const before = process.memoryUsage()
+const t0 = performance.now()
+const started = contender === 'chokidar' ? await startChokidar() : await startHotreload()
+const readyMs = performance.now() - t0
+collect()
+const after = process.memoryUsage()
+
+const latenciesMs: number[] = []
+for (let k = 0; k < changes; k++) {
+  const value = first + k
+  const delivered = tracker.waitFor(new Map([['app', value]]), 5000)
+  await writeFile(appFile, configContent(value))
+  const written = performance.now()
+  const at = await delivered
+  if (at !== null) latenciesMs.push(Math.max(0, at - written))
+  await sleep(30)
+}
+await started.close()
+console.log(JSON.stringify({ readyMs, rssBytes: after.rss - before.rss, heapBytes: after.heapUsed - before.heapUsed, files: started.files, latenciesMs, missed: changes - latenciesMs.length }))
