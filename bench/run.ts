@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { benchBursts } from './cases/bursts.js'
 import { benchLatency } from './cases/latency.js'
+import { benchPlugins } from './cases/plugins.js'
 import { benchScale } from './cases/scale.js'
 import { benchSoak } from './cases/soak.js'
 import { c12Contender } from './contenders/c12.js'
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
   await run('soak', () =>
     benchSoak({ transactions: quick ? 500 : 5000, writes: quick ? 100 : 500, ...('missing' in hotreload ? { hotreloadMissing: hotreload.missing } : {}), log }),
   )
+
+  await run('plugins', () => benchPlugins({ quick, log }))
 
   const rated = rate(rows)
   const seconds = (performance.now() - started) / 1000
