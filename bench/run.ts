@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     benchScale({
       sizes: [1000, 10_000],
       repetitions: quick ? 1 : 3,
-      changes: quick ? 5 : 15,
+      changes: quick ? 5 : 10,
       ...('missing' in hotreload ? { hotreloadMissing: hotreload.missing } : {}),
       log,
     }),

@@ -79,14 +79,21 @@ async function measure(
   return outcomes
 }
 
-function rows(caseName: string, started: readonly Started[], outcomes: Map<Contender, Outcome[]>): BenchRow[] {
+/**
+ * Rows of one burst. Reload counts get no baseline: fewer is not better by itself (one reload
+ * that ends stale is worse than many that end right), so the note carries the verdict.
+ */
+function rows(caseName: string, started: readonly Started[], outcomes: Map<Contender, Outcome[]>, skipped: readonly BurstEntry[] = []): BenchRow[] {
   const out: BenchRow[] = []
-  started.forEach((s, index) => {
+  started.forEach((s) => {
     const list = outcomes.get(s.contender) ?? []
     const good = list.filter((o) => o.final).length
     const note = s.error !== undefined ? `not run: ${s.error}` : `final state = disk: ${good}/${list.length}`
-    out.push(summarize(`${caseName}: reloads`, s.contender.name, '', list.map((o) => o.reloads), { baseline: index === 0, note }))
+    out.push(summarize(`${caseName}: reloads`, s.contender.name, '', list.map((o) => o.reloads), { note }))
   })
+  for (const e of skipped) {
+    out.push({ case: `${caseName}: reloads`, contender: e.contender.name, unit: '', median: null, p90: null, samples: 0, note: `not run: ${e.skipCheckout ?? ''}` })
+  }
   started.forEach((s, index) => {
     const list = outcomes.get(s.contender) ?? []
     const stale = list.filter((o) => o.settleMs === null).length
@@ -114,10 +121,7 @@ export async function benchBursts(entries: readonly BurstEntry[], options: Burst
     writes: Promise.all(names.map((name) => s.project.write(fileOf(s.contender, name), configContent(value)))).then(() => undefined),
   }))
   for (const p of await closeAll(started)) options.log(`  ${p}`)
-  const result = rows(checkoutCase, started, checkout)
-  for (const e of entries) {
-    if (e.skipCheckout !== undefined) result.push({ case: `${checkoutCase}: reloads`, contender: e.contender.name, unit: '', median: null, p90: null, samples: 0, note: `not run: ${e.skipCheckout}` })
-  }
+  const result = rows(checkoutCase, started, checkout, entries.filter((e) => e.skipCheckout !== undefined))
   options.log(`  bursts: ${checkoutCase} done`)
 
   const savesCase = `burst: 1 file saved ${options.saves}x in ${options.savesWindowMs} ms`

@@ -54,7 +54,7 @@ export async function benchScale(options: ScaleOptions): Promise<BenchRow[]> {
   for (const n of options.sizes) {
     const project = await makeScaleProject(n)
     const results = new Map<string, ScaleResult[]>(CONTENDERS.map((c) => [c.id, []]))
-    const failures = new Map<string, string>()
+    const failures = new Map<string, number>()
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const c of rotate(CONTENDERS, rep)) {
         if (c.id === 'hotreload' && options.hotreloadMissing !== undefined) continue
@@ -62,7 +62,9 @@ export async function benchScale(options: ScaleOptions): Promise<BenchRow[]> {
           const result = await runChild<ScaleResult>('scale-child.ts', [c.id, project.root, String(value), String(options.changes)], 120_000)
           results.get(c.id)?.push(result)
         } catch (error) {
-          failures.set(c.id, error instanceof Error ? error.message : String(error))
+          const message = error instanceof Error ? error.message : String(error)
+          options.log(`  scale: ${c.name}, ${n} files: ${message}`)
+          failures.set(c.id, (failures.get(c.id) ?? 0) + 1)
         }
         value += options.changes
       }
@@ -75,7 +77,7 @@ export async function benchScale(options: ScaleOptions): Promise<BenchRow[]> {
         const missing = c.id === 'hotreload' ? options.hotreloadMissing : undefined
         const failure = failures.get(c.id)
         const missed = list.reduce((sum, r) => sum + r.missed, 0)
-        const note = missing !== undefined ? `not run: ${missing}` : failure !== undefined ? `failed: ${failure}` : metric === 'one change' && missed > 0 ? `missed ${missed}` : metric === 'time to ready' && list[0]?.files != null ? `reports ${list[0].files} files watched` : ''
+        const note = missing !== undefined ? `not run: ${missing}` : failure !== undefined ? `${failure} of ${options.repetitions} runs failed (see the log)` : metric === 'one change' && missed > 0 ? `missed ${missed}` : metric === 'time to ready' && list[0]?.files != null ? `reports ${list[0].files} files watched` : ''
         return summarize(`${label}: ${metric}`, c.name, unit, list.flatMap(pick), { baseline: index === 0, note })
       })
     rows.push(
