@@ -32,7 +32,7 @@ const args = [
   '--import', 'tsx',
   '--test',
   '--test-concurrency=2',
-  '--test-timeout=120000',
+  '--test-timeout=240000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', '--test-reporter-destination=' + join(root, '.test-report.tap'),
   ...files,
@@ -49,8 +49,10 @@ child.on('exit', async (code, signal) => {
   // The TAP reporter's closing summary is the runner's own count of passed and failed tests.
   const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0)
   const passed = count('pass')
-  // A runner that crashed before reporting failures still failed: count that as one.
-  const failed = count('fail') + (code !== 0 && count('fail') === 0 ? 1 : 0)
+  // A test cancelled by its time limit did not pass: it counts as failed. A runner that crashed
+  // before reporting failures still failed: count that as one.
+  const reported = count('fail') + count('cancelled')
+  const failed = reported + (code !== 0 && reported === 0 ? 1 : 0)
   console.log(`\n${passed} passed, ${failed} failed`)
   process.exit(code ?? (signal ? 1 : 0))
 })

@@ -45,7 +45,9 @@ test('the packed packages install into a fresh project where npx hotreload runs 
   )
   assert.equal(check.code, 0, check.out)
 
-  const child = spawn('npx', ['--no-install', 'hotreload', '--json'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
+  // The long-running watch starts the bin npm linked, not `npx`: npm 11's npx does not pass
+  // SIGTERM on to its child, so the signal would never reach hotreload.
+  const child = spawn(join(app, 'node_modules', '.bin', 'hotreload'), ['--json'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(() => child.kill('SIGKILL'))
   const lines: string[] = []
   child.stdout.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)))
