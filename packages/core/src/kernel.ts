@@ -103,10 +103,11 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
 
   const onRaw = (kind: RawEventKind, rel: string): void => {
     counters.rawEvents++
-    if (kind === 'addDir' || kind === 'unlinkDir') {
-      // A directory moved or re-created in one step can reach us as one event: reconcile
-      // everything known or present beneath it rather than trust per-file events.
-      void queue.underDirectory(rel).then((paths) => paths.forEach((p) => debouncer?.add(p)), (error: unknown) => reportError(error, `could not scan ${rel}`))
+    // The watcher lists a new directory itself and reports its files; a deleted directory can
+    // arrive as that one event, so every applied file below it is reconciled.
+    if (kind === 'addDir') return
+    if (kind === 'unlinkDir') {
+      for (const p of files.under(rel)) debouncer?.add(p)
       return
     }
     debouncer?.add(rel)
@@ -127,6 +128,9 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       root: resolved.root,
       matcher,
       usePolling: resolved.usePolling,
+      // chokidar holds an unlink back this long to see whether the path comes back: shorter than
+      // the debounce, so both halves of a rename still land in one batch and pair up.
+      atomicMs: resolved.debounceMs === 0 ? 0 : Math.min(25, Math.floor(resolved.debounceMs / 2)),
       onEvent: onRaw,
       onError: (error) => reportError(error, 'the file watcher failed'),
     })

@@ -29,15 +29,18 @@ interface RunOptions {
   readonly paths: Iterable<string>
   readonly force?: Iterable<string>
   readonly dryRun: boolean
+  /** Watch batches only: whether a change is a state not yet tried. Without one, nothing runs. */
+  readonly isNew?: (change: FileChange) => boolean
 }
 
 /**
  * Runs transactions one at a time. Paths from the watcher wait in `fresh`; paths of a batch
  * that was rejected or rolled back wait in `carried` and join every later batch, so a batch
  * stays all-or-nothing across edits and the state on disk is the state that ends up applied
- * (or rejected with a reason). Carried paths alone never start a transaction: that would retry
- * a broken file in a loop. A new edit is not held back by older broken files: if only they have
- * problems, the new files run again on their own.
+ * (or rejected with a reason). Only a new state of some file starts a watch transaction: carried
+ * paths alone, or an event for a file whose bytes are still those a failed transaction tried
+ * (a watcher's late re-check, a touch), would retry a broken batch in a loop. A new edit is not
+ * held back by older broken files: if only they have problems, the new files run on their own.
  */
 export class TransactionQueue {
   version = 0
@@ -47,6 +50,8 @@ export class TransactionQueue {
   private tail: Promise<unknown> = Promise.resolve()
   private readonly fresh = new Set<string>()
   private readonly carried = new Set<string>()
+  /** For each path of the last failed transaction: the state it tried (content hash or missing). */
+  private readonly failedStates = new Map<string, string>()
   private watchJobQueued = false
   private readonly records: TransactionRecord[] = []
 
@@ -77,18 +82,39 @@ export class TransactionQueue {
     void this.enqueue(async () => {
       this.watchJobQueued = false
       while (this.fresh.size > 0) {
-        const fresh = [...this.fresh]
+        const fresh = new Set(this.fresh)
         this.fresh.clear()
-        const carried = [...this.carried].filter((p) => !this.fresh.has(p) && !fresh.includes(p))
-        const record = await this.run('watch', { paths: [...fresh, ...carried], dryRun: this.deps.options.dryRun })
-        // Files still broken from an earlier batch must not hold back an independent new edit:
+        const carried = [...this.carried].filter((p) => !fresh.has(p))
+        const { record, older } = await this.runWatch(fresh, carried)
+        // Files still broken from an earlier attempt must not hold back an independent new edit:
         // when every problem is in those older files, the new files are tried on their own.
         // The older batch stays carried, whole, until it is fixed.
-        if (record.status === 'rejected' && carried.length > 0 && onlyIn(record, new Set(carried))) {
-          await this.run('watch', { paths: fresh, dryRun: this.deps.options.dryRun })
+        const newer = [...fresh].filter((p) => !older.has(p))
+        if (record.status === 'rejected' && newer.length > 0 && newer.length < fresh.size + carried.length && onlyIn(record, older)) {
+          await this.run('watch', { paths: newer, dryRun: this.deps.options.dryRun })
         }
       }
     })
+  }
+
+  /**
+   * One watch transaction over the fresh and carried paths. `older` holds the paths whose state
+   * is not new: carried ones, and fresh ones still in the state a failed transaction tried.
+   * Without any newer state, nothing runs and the failed paths stay carried.
+   */
+  private async runWatch(fresh: ReadonlySet<string>, carried: readonly string[]): Promise<{ record: TransactionRecord; older: Set<string> }> {
+    const older = new Set(carried)
+    const record = await this.run('watch', {
+      paths: [...fresh, ...carried],
+      dryRun: this.deps.options.dryRun,
+      isNew: (change) => {
+        const paths = change.from === undefined ? [change.path] : [change.path, change.from]
+        const stale = paths.every((p) => !fresh.has(p) || this.failedStates.get(p) === stateAfter(change, p))
+        if (stale) paths.forEach((p) => older.add(p))
+        return !stale
+      },
+    })
+    return { record, older }
   }
 
   /** `reload()`: the given paths, or everything on disk and everything known. */
@@ -101,14 +127,6 @@ export class TransactionQueue {
         dryRun: options.dryRun ?? this.deps.options.dryRun,
       })
     })
-  }
-
-  /** Every known or present watched path below a directory, for directory-level events. */
-  async underDirectory(dir: string): Promise<string[]> {
-    const prefix = dir === '' ? '' : `${dir}/`
-    const known = [...this.deps.files.baseline().keys()].filter((p) => p.startsWith(prefix))
-    const present = (await this.deps.files.scan()).filter((p) => p.startsWith(prefix))
-    return [...new Set([...known, ...present])]
   }
 
   /** Waits for the running and queued transactions to finish. */
@@ -141,7 +159,13 @@ export class TransactionQueue {
       }
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
-        for (const p of inputPaths) this.carried.delete(p)
+        for (const p of inputPaths) this.forget(p)
+        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+      }
+      // Evaluate every change: the callback also sorts the stale ones out for the caller.
+      if (run.isNew && reconciled.unreadable.length === 0 && !reconciled.changes.map(run.isNew).includes(true)) {
+        this.nextId--
+        for (const p of pathsOf(reconciled.changes)) this.carried.add(p)
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
       counters.transactions++
@@ -179,6 +203,11 @@ export class TransactionQueue {
     }
   }
 
+  private forget(path: string): void {
+    this.carried.delete(path)
+    this.failedStates.delete(path)
+  }
+
   private async rollback(tx: TransactionContext, cause: unknown): Promise<void> {
     const error = cause instanceof Error ? cause : new Error(String(cause))
     for (const undo of [...tx.undos].reverse()) {
@@ -204,11 +233,19 @@ export class TransactionQueue {
     const record = makeRecord(tx, status, this.version, durationMs, error)
     if (status === 'applied') {
       counters.applied++
-      for (const p of inputPaths) this.carried.delete(p)
+      for (const p of inputPaths) this.forget(p)
     } else if (status === 'rejected' || status === 'rolled-back') {
       if (status === 'rejected') counters.rejected++
       else counters.rolledBack++
-      for (const p of inputPaths) this.carried.add(p)
+      // Paths that changed nothing (back to the applied bytes) are not carried.
+      for (const p of inputPaths) this.forget(p)
+      for (const change of tx.changes) {
+        for (const p of change.from === undefined ? [change.path] : [change.path, change.from]) {
+          this.carried.add(p)
+          this.failedStates.set(p, stateAfter(change, p))
+        }
+      }
+      for (const problem of record.problems) if (problem.path !== undefined && inputPaths.includes(problem.path)) this.carried.add(problem.path)
     }
     this.records.push(record)
     if (this.records.length > this.deps.options.historyLimit) this.records.shift()
@@ -238,6 +275,11 @@ function pathsOf(changes: readonly FileChange[]): string[] {
     out.push(c.path)
   }
   return out
+}
+
+/** The state a change leaves `path` in: its content hash, or missing. */
+function stateAfter(change: FileChange, path: string): string {
+  return path === change.path && change.kind !== 'deleted' ? `hash:${change.fingerprint?.hash ?? ''}` : 'missing'
 }
 
 /** True when every problem of a rejected record names a file in `paths`. */

@@ -298,5 +298,30 @@ test('an older broken file does not hold back an independent new edit, and stays
   await project.write('conf/a.json', '{"n":3}')
   await rec.next('applied', (e) => e.paths.includes('conf/a.json'), since)
   assert.deepEqual(state.get('conf/a.json'), { n: 3 })
-  assert.deepEqual(reloader.status().pending, [])
+  // A late watcher event for an unchanged file may still be in the debouncer: it settles to nothing.
+  await waitFor(() => reloader.status().pending.length === 0, { message: 'nothing pending' })
+})
+
+test('events for files still in the state a failed transaction tried run nothing; the next real edit does', async (t) => {
+  const state = new Map<string, unknown>()
+  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/c.json': '{"n":1}' }, [jsonHandler('json', state)])
+  await project.write('conf/a.json', '{"invalid":"a"}')
+  await rec.next('rejected')
+  const before = reloader.status().counters
+
+  // What a watcher's late re-check or an editor's save without edits looks like: the same bytes
+  // written again, here together with an unrelated file written with its applied bytes.
+  await project.write('conf/a.json', '{"invalid":"a"}')
+  await project.write('conf/c.json', '{"n":1}')
+  await waitFor(() => reloader.status().counters.batches > before.batches && !reloader.status().busy && reloader.status().pending.length === 1, {
+    message: 'the batch of identical writes to be handled',
+  })
+  assert.equal(reloader.status().counters.transactions, before.transactions)
+  assert.equal(reloader.status().counters.rejected, 1)
+  assert.deepEqual(reloader.status().pending, ['conf/a.json'])
+
+  await project.write('conf/a.json', '{"n":2}')
+  await rec.next('applied', (e) => e.paths.includes('conf/a.json'))
+  assert.deepEqual(state.get('conf/a.json'), { n: 2 })
+  assert.equal(reloader.status().counters.rejected, 1)
 })
