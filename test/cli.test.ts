@@ -118,3 +118,43 @@ test('--dry-run reports what would change and applies nothing', async (t) => {
   cli.child.kill('SIGTERM')
   assert.equal(await cli.exit(), 0)
 })
+
+// A plugin's command receives its own flags; the CLI's global options are taken out wherever
+// they stand, and `watch`/`check` still refuse unknown flags.
+const COMMAND_CONFIG = `import { defineConfig } from '@hotreload/core'
+
+export default defineConfig({
+  include: ['conf/**/*.json'],
+  plugins: [
+    {
+      name: 'echo',
+      apply() {},
+      commands: {
+        echo: {
+          description: 'prints its arguments',
+          async run(args, ctx) {
+            ctx.print(JSON.stringify({ args, json: ctx.json, files: ctx.reloader.status().files }))
+            return 0
+          },
+        },
+      },
+    },
+  ],
+})
+`
+
+test('a plugin command gets its own flags and positionals; global options still apply around it', async (t) => {
+  const p = await makeTempProject({ 'hotreload.config.ts': COMMAND_CONFIG, 'conf/a.json': '{}' })
+  t.after(() => p.cleanup())
+  await linkNodeModules(p.root)
+  const run = await runCli(['--root', p.root, 'echo', 'prune', '--keep-versions', '1', '--json', '-x'], p.root)
+  assert.equal(run.code, 0, run.stderr)
+  assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--keep-versions', '1', '-x'], json: true, files: 1 })
+
+  const strict = await runCli(['check', '--keep-versions', '1'], p.root)
+  assert.equal(strict.code, 2)
+  assert.match(strict.stderr, /Unknown option '--keep-versions'/)
+  const extra = await runCli(['watch', 'extra'], p.root)
+  assert.equal(extra.code, 2)
+  assert.match(extra.stderr, /unexpected argument "extra" after "watch"/)
+})

@@ -27,24 +27,24 @@ Options:
 
 Exit codes: 0 ok, 1 invalid (check) or command failed, 2 usage or config file error.`
 
+const GLOBAL_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  root: { type: 'string', short: 'r' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  poll: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const
+
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed
+  let commandArgs: string[]
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        root: { type: 'string', short: 'r' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        poll: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    })
+    const split = splitCommandArgs(argv)
+    commandArgs = split.commandArgs
+    parsed = parseArgs({ args: split.global, allowPositionals: true, strict: true, options: GLOBAL_OPTIONS })
   } catch (error) {
     process.stderr.write(`hotreload: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`)
     return 2
@@ -66,7 +66,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   printer.usePlugins(plugins)
   if (values.poll) options.usePolling = true
   if (values['dry-run']) options.dryRun = true
-  const [command = 'watch', ...rest] = positionals
+  const [command = 'watch', ...extra] = positionals
+  if (extra.length > 0 && (command === 'watch' || command === 'check')) {
+    process.stderr.write(`hotreload: unexpected argument "${extra[0]}" after "${command}"\n\n${USAGE}\n`)
+    return 2
+  }
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
@@ -80,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const reloader = await start({ ...options, watch: false }, printer, false)
   if (typeof reloader === 'number') return reloader
   try {
-    return await pluginCommand.run(rest, {
+    return await pluginCommand.run(commandArgs, {
       reloader,
       json,
       print: (line) => process.stdout.write(`${line}\n`),
@@ -89,6 +93,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await reloader.close()
   }
+}
+
+/**
+ * Splits argv at a plugin command: the global options (wherever they stand) and the command
+ * name go to `global`; every other argument after the command is the command's own, so a plugin
+ * can define flags such as `backup prune --keep-versions 1`. For `watch` and `check`, which take
+ * no arguments, everything is global and parsed strictly.
+ */
+function splitCommandArgs(argv: readonly string[]): { global: string[]; commandArgs: string[] } {
+  const takesValue = new Set(['-c', '--config', '-r', '--root'])
+  const isGlobal = (arg: string) =>
+    takesValue.has(arg) || /^--(config|root)=/.test(arg) || ['--dry-run', '--json', '--poll', '-h', '--help', '-v', '--version'].includes(arg)
+  let i = 0
+  while (i < argv.length && argv[i]?.startsWith('-') && argv[i] !== '--') i += takesValue.has(argv[i] ?? '') ? 2 : 1
+  const command = argv[i]
+  if (command === undefined || command === 'watch' || command === 'check') return { global: [...argv], commandArgs: [] }
+  const global = argv.slice(0, i + 1)
+  const commandArgs: string[] = []
+  for (let j = i + 1; j < argv.length; j++) {
+    const arg = argv[j] ?? ''
+    if (!isGlobal(arg)) {
+      commandArgs.push(arg)
+      continue
+    }
+    global.push(arg)
+    if (takesValue.has(arg) && j + 1 < argv.length) global.push(argv[++j] ?? '')
+  }
+  return { global, commandArgs }
 }
 
 async function readOptions(configFlag: string | undefined, rootFlag: string | undefined): Promise<HotReloadOptions> {
