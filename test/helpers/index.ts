@@ -2,6 +2,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { writeFileAtomic } from '@hotreload/core'
 
 export interface TempProject {
   readonly root: string
@@ -9,6 +10,12 @@ export interface TempProject {
   path(rel: string): string
   /** Writes a file (creating directories) directly, the way a careless tool would. */
   write(rel: string, content: string | Uint8Array): Promise<void>
+  /**
+   * Saves a file (creating directories) the way editors do: a temp file renamed over it. The
+   * watcher never sees the empty file a plain write leaves between its truncate and its write,
+   * which a loaded machine can read, validate and announce as a change of its own.
+   */
+  save(rel: string, content: string | Uint8Array): Promise<void>
   remove(rel: string): Promise<void>
   cleanup(): Promise<void>
 }
@@ -22,6 +29,10 @@ export async function makeTempProject(files: Record<string, string | Uint8Array>
     async write(rel, content) {
       await mkdir(dirname(join(root, rel)), { recursive: true })
       await writeFile(join(root, rel), content)
+    },
+    async save(rel, content) {
+      await mkdir(dirname(join(root, rel)), { recursive: true })
+      await writeFileAtomic(join(root, rel), content)
     },
     remove: (rel) => rm(join(root, rel), { recursive: true, force: true }),
     cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 3 }),

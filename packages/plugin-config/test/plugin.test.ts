@@ -47,7 +47,7 @@ for (const format of ['json', 'yaml', 'toml'] as const) {
     assert.deepEqual(configs.get('app'), { server: { host: 'localhost', port: 8080 }, db: { pool: { max: 10, min: 0 } } })
     const before = configs.get('app')
 
-    await project.write(file, BAD_PORT[format].text)
+    await project.save(file, BAD_PORT[format].text)
     const rejected = await recorder.next('rejected')
     assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', file, ...BAD_PORT[format].at, 'server.port']])
     assert.match(rejected.problems[0]?.message ?? '', /server\.port must be <= 65535/)
@@ -55,7 +55,7 @@ for (const format of ['json', 'yaml', 'toml'] as const) {
     assert.equal(configs.get('app'), before, 'the last good value stays, same object')
 
     const mark = recorder.events.length
-    await project.write(file, GOOD_PORT[format])
+    await project.save(file, GOOD_PORT[format])
     const changed = await recorder.next('config:changed', () => true, mark)
     assert.equal(changed.name, 'app')
     assert.deepEqual(changed.paths, [file])
@@ -71,7 +71,7 @@ for (const format of ['json', 'yaml', 'toml'] as const) {
   test(`${format}: a syntax error is rejected with the parser's line:column`, async (t) => {
     const file = `config/app.${format}`
     const { configs, project, recorder } = await startConfigs(t, { [file]: APP[format] }, { schemas: { app: App } })
-    await project.write(file, PARSE_ERROR[format].text)
+    await project.save(file, PARSE_ERROR[format].text)
     const rejected = await recorder.next('rejected')
     const [problem] = rejected.problems
     assert.equal(problem?.code, 'HR_CONFIG_PARSE')
@@ -102,7 +102,7 @@ for (const [what, file, text, code] of UNSAFE) {
   test(`${what} is rejected through the watcher and the last good value stays`, async (t) => {
     const start = file.endsWith('.toml') ? 'a = 1\n' : file.endsWith('.json') ? '{ "a": 1 }' : 'a: 1\n'
     const { configs, project, recorder } = await startConfigs(t, { [file]: start }, { maxFileBytes: 4096 })
-    await project.write(file, text)
+    await project.save(file, text)
     const rejected = await recorder.next('rejected')
     assert.deepEqual(
       rejected.problems.map((p) => [p.code, p.path]),
@@ -124,7 +124,7 @@ test('a config with a schema cannot be deleted: the deletion is rejected and the
 
   // Written back with other content, the file applies again.
   const mark = recorder.events.length
-  await project.write('config/app.yaml', GOOD_PORT.yaml)
+  await project.save('config/app.yaml', GOOD_PORT.yaml)
   await recorder.next('config:changed', () => true, mark)
   assert.equal(configs.get('app').server.port, 9090)
 })
@@ -164,13 +164,13 @@ test('a required config missing at start rejects the initial load; creating it a
   assert.equal(configs.has('app'), false)
 
   // Until it exists, other config edits cannot apply either: the app has no value to run with.
-  await project.write('config/other.json', '{ "x": 1 }')
+  await project.save('config/other.json', '{ "x": 1 }')
   const still = await recorder.next('rejected')
   assert.deepEqual(still.problems.map((p) => p.code), ['HR_CONFIG_MISSING'])
   assert.equal(configs.has('other'), false)
 
   const mark = recorder.events.length
-  await project.write('config/app.toml', APP.toml)
+  await project.save('config/app.toml', APP.toml)
   await recorder.next('config:changed', (e) => e.name === 'app', mark)
   assert.equal(configs.get('app').db.pool.max, 10)
   assert.deepEqual(configs.get('other'), { x: 1 })
@@ -187,7 +187,7 @@ test('the overlay of the active environment is deep-merged over the base; proble
   assert.deepEqual(configs.get('database'), { host: 'db.prod', port: 5432, replicas: ['c'], pool: { max: 50, idle: 1000 } })
   assert.deepEqual(configs.names(), ['database'])
 
-  await project.write('config/database.production.toml', 'host = "db.prod"\nreplicas = ["c"]\n[pool]\nmax = 500\n')
+  await project.save('config/database.production.toml', 'host = "db.prod"\nreplicas = ["c"]\n[pool]\nmax = 500\n')
   const rejected = await recorder.next('rejected')
   assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/database.production.toml', 4, 7, 'pool.max']])
 
@@ -200,7 +200,7 @@ test('the overlay of the active environment is deep-merged over the base; proble
 
   // Another environment's overlay is parsed (and would be rejected if broken) but not applied.
   mark = recorder.events.length
-  await project.write('config/database.staging.json', '{ "host": ')
+  await project.save('config/database.staging.json', '{ "host": ')
   const broken = await recorder.next('rejected', () => true, mark)
   assert.equal(broken.problems[0]?.path, 'config/database.staging.json')
   assert.equal(configs.get('database').host, 'localhost')
@@ -218,7 +218,7 @@ for (const format of ['yaml', 'json', 'toml'] as const) {
     const file = `config/app.${format}`
     const { text, port } = SERVER[format]
     const { configs, project, recorder } = await startConfigs(t, { [file]: text('localhost', 8080, '/data') }, { restartRequired: { app: ['server.port', 'storage.*'] } })
-    await project.write(file, text('example.com', 9090, '/mnt'))
+    await project.save(file, text('example.com', 9090, '/mnt'))
     const rejected = await recorder.next('rejected')
     const [problem] = rejected.problems
     assert.equal(rejected.problems.length, 1)
@@ -228,7 +228,7 @@ for (const format of ['yaml', 'json', 'toml'] as const) {
     assert.deepEqual(configs.get('app'), { server: { host: 'localhost', port: 8080 }, storage: { dir: '/data', quota: 10 } }, 'the rest of the edit waits too')
 
     const mark = recorder.events.length
-    await project.write(file, text('example.com', 8080, '/data'))
+    await project.save(file, text('example.com', 8080, '/data'))
     const changed = await recorder.next('config:changed', () => true, mark)
     assert.deepEqual(changed.diff.map((d) => d.path), ['server.host'])
   })
@@ -251,7 +251,7 @@ test('if a later plugin fails in the same transaction, config rolls back and no 
   const offEvents = recorder.events.length
 
   armed = true
-  await project.write('config/app.json', '{ "v": 2 }')
+  await project.save('config/app.json', '{ "v": 2 }')
   const rolledBack = await recorder.next('rolled-back')
   assert.equal(rolledBack.error.plugin, 'breaker')
   assert.deepEqual(configs.get('app'), { v: 1 })
@@ -261,7 +261,7 @@ test('if a later plugin fails in the same transaction, config rolls back and no 
 
   armed = false
   const mark = recorder.events.length
-  await project.write('config/app.json', '{ "v": 3 }')
+  await project.save('config/app.json', '{ "v": 3 }')
   const changed = await recorder.next('config:changed', () => true, mark)
   assert.deepEqual(changed.oldValue, { v: 1 })
   assert.deepEqual(seen, [{ v: 3 }])
@@ -272,7 +272,7 @@ test('a config:changed listener reading get() already sees the value its event a
   const readBack: unknown[] = []
   const off = reloader.on('config:changed', (e) => readBack.push([e.newValue, configs.get(e.name), configs.watch(e.name).current]))
   t.after(off)
-  await project.write('config/app.json', '{ "v": 2 }')
+  await project.save('config/app.json', '{ "v": 2 }')
   await recorder.next('config:changed')
   assert.deepEqual(readBack, [[{ v: 2 }, { v: 2 }, { v: 2 }]])
 })
@@ -280,7 +280,7 @@ test('a config:changed listener reading get() already sees the value its event a
 test('an unknown extension in the watched set is a clear problem, not a silent skip', async (t) => {
   const { project, recorder, configs } = await startConfigs(t, { 'settings/app.json': '{ "a": 1 }' }, { files: 'settings/**' })
   assert.deepEqual(configs.get('app'), { a: 1 })
-  await project.write('settings/notes.ini', 'a=1\n')
+  await project.save('settings/notes.ini', 'a=1\n')
   const rejected = await recorder.next('rejected')
   assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_FORMAT', 'settings/notes.ini', undefined, undefined, undefined]])
   assert.match(rejected.problems[0]?.message ?? '', /unknown config file type "notes.ini"/)
@@ -315,11 +315,11 @@ test('the default export is the factory; bad options and reuse across instances 
 
 test('with stat polling (network drives, containers) edits apply and broken edits are rejected the same way', async (t) => {
   const { configs, project, recorder } = await startConfigs(t, { 'config/app.toml': APP.toml }, { schemas: { app: App } }, { usePolling: true })
-  await project.write('config/app.toml', BAD_PORT.toml.text)
+  await project.save('config/app.toml', BAD_PORT.toml.text)
   const rejected = await recorder.next('rejected')
   assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/app.toml', ...BAD_PORT.toml.at, 'server.port']])
   const mark = recorder.events.length
-  await project.write('config/app.toml', GOOD_PORT.toml)
+  await project.save('config/app.toml', GOOD_PORT.toml)
   await recorder.next('config:changed', () => true, mark)
   assert.equal(configs.get('app').server.port, 9090)
 })
@@ -372,7 +372,7 @@ test('a forced reload of unchanged files announces nothing and keeps each value 
 test('a UTF-8 byte order mark and CRLF line ends (Windows editors) are read, and positions still match', async (t) => {
   const { configs, project, recorder } = await startConfigs(t, { 'config/app.json': '\uFEFF{\r\n  "server": { "host": "localhost", "port": 8080 },\r\n  "db": { "pool": { "max": 10 } }\r\n}\r\n' }, { schemas: { app: App } })
   assert.equal(configs.get('app').server.port, 8080)
-  await project.write('config/app.json', '\uFEFF{\r\n  "server": { "host": "localhost", "port": 8080 },\r\n  "db": { "pool": { "max": 0 } }\r\n}\r\n')
+  await project.save('config/app.json', '\uFEFF{\r\n  "server": { "host": "localhost", "port": 8080 },\r\n  "db": { "pool": { "max": 0 } }\r\n}\r\n')
   const rejected = await recorder.next('rejected')
   assert.deepEqual(problemTuples(rejected), [['HR_CONFIG_SCHEMA', 'config/app.json', 3, 28, 'db.pool.max']])
 })

@@ -52,7 +52,7 @@ test('a stream has current, next() and subscribe() with a working unsubscribe', 
     events.push(event)
   })
   const next = stream.next()
-  await project.write('config/app.yaml', app(8081, 10))
+  await project.save('config/app.yaml', app(8081, 10))
   assert.equal((await next)?.server.port, 8081)
   await waitFor(() => seen.length === 1, { message: 'the subscriber' })
   assert.equal(events[0]?.type, 'config:changed')
@@ -62,7 +62,7 @@ test('a stream has current, next() and subscribe() with a working unsubscribe', 
   off()
   off()
   const mark = recorder.events.length
-  await project.write('config/app.yaml', app(8082, 10))
+  await project.save('config/app.yaml', app(8082, 10))
   await recorder.next('config:changed', () => true, mark)
   assert.deepEqual(seen, [8081])
   assert.equal(stream.current?.server.port, 8082)
@@ -78,7 +78,7 @@ test('for await yields the current value first, then the newest committed value,
         // Two commits while the loop body is busy: the loop then sees only the newest.
         for (const port of [2, 3]) {
           const mark = recorder.events.length
-          await project.write('config/app.yaml', app(port, 10))
+          await project.save('config/app.yaml', app(port, 10))
           await recorder.next('config:changed', () => true, mark)
         }
       }
@@ -110,7 +110,7 @@ test('breaking out of a for await loop unsubscribes it', async (t) => {
   assert.equal((await iterator.next()).value?.server.port, 1)
   await iterator.return?.()
   assert.deepEqual(await iterator.next(), { done: true, value: undefined })
-  await project.write('config/app.yaml', app(2, 10))
+  await project.save('config/app.yaml', app(2, 10))
   await recorder.next('config:changed')
   assert.deepEqual(await iterator.next(), { done: true, value: undefined })
 })
@@ -127,7 +127,7 @@ test('select() fires only when a matching key path changes, at it, below it or a
   })
   const step = async (text: string) => {
     const mark = recorder.events.length
-    await project.write('config/app.yaml', text)
+    await project.save('config/app.yaml', text)
     await recorder.next('config:changed', () => true, mark)
   }
   await step(app(1, 10, 'other-host'))
@@ -162,7 +162,7 @@ test('a throwing subscriber is logged and does not stop the others', async (t) =
     offA()
     offB()
   })
-  await project.write('config/app.json', '{ "v": 2 }')
+  await project.save('config/app.json', '{ "v": 2 }')
   await recorder.next('config:changed')
   await waitFor(() => seen.length === 1, { message: 'the second subscriber' })
   assert.equal(errors.length, 1)
@@ -173,7 +173,7 @@ test('events keep real values for the app; redactEvent and the change log mask s
   const info: string[] = []
   const logger: Logger = { debug() {}, info: (m) => info.push(m), warn() {}, error() {} }
   const { configs, project, recorder } = await startConfigs(t, { 'config/app.yaml': app(1, 10) }, { schemas: { app: App } }, { logger })
-  await project.write('config/app.yaml', app(1, 10).replace('hunter2', 'correct horse'))
+  await project.save('config/app.yaml', app(1, 10).replace('hunter2', 'correct horse'))
   const event = await recorder.next('config:changed')
   assert.equal((event.newValue as { db: { password: string } }).db.password, 'correct horse')
 
