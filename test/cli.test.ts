@@ -76,12 +76,14 @@ test('watch --json prints one event per line, applies edits, and exits 0 on SIGT
   const initial = cli.json().find((e) => e.type === 'applied')
   assert.equal(initial?.version, 1)
 
-  await p.write('conf/a.json', '{"n":2}')
+  // Saved atomically: a plain write's empty intermediate file could be rejected first, and the
+  // wait for "rejected" below would find that rejection (at version 1).
+  await p.save('conf/a.json', '{"n":2}')
   const applied = await cli.waitForJson((e) => e.type === 'applied' && e.version === 2, 'applied v2')
   assert.deepEqual(applied.paths, ['conf/a.json'])
   assert.equal(typeof applied.durationMs, 'number')
 
-  await p.write('conf/a.json', '{"n":')
+  await p.save('conf/a.json', '{"n":')
   const rejected = await cli.waitForJson((e) => e.type === 'rejected', 'rejected')
   assert.equal(rejected.version, 2)
 

@@ -18,11 +18,11 @@ test('the routes handler example validates, applies and rejects through the real
   const initial = cli.json().find((e) => e.type === 'applied')
   assert.deepEqual(initial?.plugins, ['routes'])
 
-  await p.write('routes/extra.json', '{ "/a": "/b" }')
+  await p.save('routes/extra.json', '{ "/a": "/b" }')
   const created = await cli.waitForJson((e) => e.type === 'applied' && e.version === 2, 'applied v2')
   assert.deepEqual(created.changes, [{ kind: 'created', path: 'routes/extra.json' }])
 
-  await p.write('routes/extra.json', '{ "no-slash": "/b", "/x": 42 }')
+  await p.save('routes/extra.json', '{ "no-slash": "/b", "/x": 42 }')
   const rejected = await cli.waitForJson((e) => e.type === 'rejected', 'rejected')
   const problems = rejected.problems as Array<{ message: string; path: string }>
   assert.deepEqual(problems.map((x) => x.message), ['route "no-slash" must start with "/"', 'target of "/x" must be a path or an http(s) URL'])

@@ -1,12 +1,12 @@
 // `npm start`: hotreload watching a small project with every plugin, printing what it reloads.
 // The project is copied to a temporary directory, so the demo's own edits never touch the
 // repository. With --watch it keeps running after the scripted edits, for your own.
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { styleText } from 'node:util'
-import { createHotReload, loadConfigFile } from '@hotreload/core'
+import { createHotReload, loadConfigFile, writeFileAtomic } from '@hotreload/core'
 import { formatDiff, redact } from '@hotreload/plugin-config'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -58,10 +58,14 @@ function print(e) {
   }
 }
 
-/** Makes an edit, then waits for the transaction it causes to finish (polling, with a limit). */
+/**
+ * Saves an edit the way editors do (temp file renamed over), then waits for the transaction it
+ * causes to finish (polling, with a limit). A plain write would leave the file empty for a
+ * moment, which a busy machine can read and report as a change of its own.
+ */
 async function edit(rel, content) {
   const since = events.length
-  await writeFile(join(root, rel), content)
+  await writeFileAtomic(join(root, rel), content)
   const deadline = Date.now() + 10_000
   while (!events.slice(since).some((e) => ['applied', 'rejected', 'rolled-back'].includes(e.type))) {
     if (Date.now() > deadline) throw new Error(`no transaction followed the edit of ${rel}`)
