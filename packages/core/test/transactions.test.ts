@@ -3,6 +3,9 @@ import { test } from 'node:test'
 import { createHotReload, defineReloadHandler, type HotReloadEvent, type Plugin } from '@hotreload/core'
 import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 
+// Edits are saved atomically (project.save): a plain write leaves the file empty for a moment,
+// and a loaded machine reads that as a transaction of its own (an extra rejection, or a new
+// state where a test wants the same bytes again).
 async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, plugins: Plugin[], extra: object = {}) {
   const project = await makeTempProject(files)
   const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], debounceMs: 20, plugins, ...extra })
@@ -63,7 +66,7 @@ test('the initial load applies as version 1 and every change after it is a new v
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
   assert.equal(reloader.history()[0]?.reason, 'initial')
 
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   const applied = await rec.next('applied', (e) => e.version === 2)
   assert.deepEqual(applied.changes, [{ kind: 'modified', path: 'conf/a.json' }])
   assert.deepEqual(applied.paths, ['conf/a.json'])
@@ -83,8 +86,8 @@ test('validate collects every problem of every plugin and applies nothing', asyn
     },
   }
   const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' }, [jsonHandler('first', a), thrower, jsonHandler('second', b)])
-  await project.write('conf/a.json', '{"invalid":"a"}')
-  await project.write('conf/b.json', '{"invalid":"b"}')
+  await project.save('conf/a.json', '{"invalid":"a"}')
+  await project.save('conf/b.json', '{"invalid":"b"}')
   const rejected = await rec.next('rejected', (e) => e.problems.length >= 5)
   const messages = rejected.problems.map((p) => `${p.plugin}:${p.path ?? ''}:${p.message}`).sort()
   assert.deepEqual(messages, [
@@ -112,7 +115,7 @@ test('an apply error rolls back every plugin that applied, in reverse order, and
   ])
   fail = true
   log.length = 0
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   const rolled = await rec.next('rolled-back')
   assert.equal(rolled.error.plugin, 'third')
   assert.match(rolled.error.message, /broke on purpose/)
@@ -137,14 +140,14 @@ test('a hung handler is reported when its stage time runs out, rolled back, and 
   }
   const { project, rec } = await setup(t, { 'conf/a.json': '{"n":1}' }, [jsonHandler('json', state), hung], { stageTimeoutMs: 300 })
   hang = true
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   const rolled = await rec.next('rolled-back')
   assert.equal(rolled.error.code, 'HR_STAGE_TIMEOUT')
   assert.equal(rolled.error.plugin, 'hung')
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
 
   hang = false
-  await project.write('conf/a.json', '{"n":3}')
+  await project.save('conf/a.json', '{"n":3}')
   await rec.next('applied', (e) => e.version === 2)
   assert.deepEqual(state.get('conf/a.json'), { n: 3 })
 })
@@ -152,13 +155,13 @@ test('a hung handler is reported when its stage time runs out, rolled back, and 
 test('a rejected batch is carried into the next one, so related edits land together', async (t) => {
   const state = new Map<string, unknown>()
   const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' }, [jsonHandler('json', state)])
-  await project.write('conf/a.json', '{"n":2}')
-  await project.write('conf/b.json', '{"invalid":"yes"}')
+  await project.save('conf/a.json', '{"n":2}')
+  await project.save('conf/b.json', '{"invalid":"yes"}')
   await rec.next('rejected')
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
 
   const since = rec.events.length
-  await project.write('conf/b.json', '{"n":2}')
+  await project.save('conf/b.json', '{"n":2}')
   const applied = await rec.next('applied', () => true, since)
   assert.deepEqual(applied.paths.slice().sort(), ['conf/a.json', 'conf/b.json'])
   assert.deepEqual(state.get('conf/a.json'), { n: 2 })
@@ -178,10 +181,10 @@ test('changes that arrive during a transaction run in the next one, and the fina
     },
   }
   const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}' }, [jsonHandler('json', state), slow])
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   await waitFor(() => release, { message: 'the first transaction to block in validate' })
   assert.equal(reloader.status().busy, true)
-  await project.write('conf/a.json', '{"n":3}')
+  await project.save('conf/a.json', '{"n":3}')
   await waitFor(() => reloader.status().pending.includes('conf/a.json'), { message: 'the edit to queue' })
   release?.()
   await waitFor(() => (state.get('conf/a.json') as { n: number } | undefined)?.n === 3, { message: 'final content applied' })
@@ -192,14 +195,14 @@ test('changes that arrive during a transaction run in the next one, and the fina
 test('dry run validates and reports, applies nothing', async (t) => {
   const state = new Map<string, unknown>()
   const { project, reloader } = await setup(t, { 'conf/a.json': '{"n":1}' }, [jsonHandler('json', state)])
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   const dry = await reloader.reload({ paths: ['conf/a.json'], dryRun: true })
   assert.equal(dry.status, 'dry-run')
   assert.deepEqual(dry.changes, [{ kind: 'modified', path: 'conf/a.json' }])
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
   assert.equal(reloader.status().version, 1)
 
-  await project.write('conf/a.json', '{"invalid":1}')
+  await project.save('conf/a.json', '{"invalid":1}')
   const dryBad = await reloader.reload({ paths: ['conf/a.json'], dryRun: true })
   assert.equal(dryBad.status, 'dry-run')
   assert.equal(dryBad.problems.length, 1)
@@ -250,11 +253,11 @@ test('plugin events are delivered after commit and dropped on rollback', async (
   })
   t.after(off)
   fail = true
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   await rec.next('rolled-back')
   assert.equal(seen.filter((s) => s.startsWith('event')).length, 0)
   fail = false
-  await project.write('conf/a.json', '{"n":3}')
+  await project.save('conf/a.json', '{"n":3}')
   await rec.next('applied', (e) => e.version === 2)
   assert.ok(seen.includes('event v2 committed=2'), seen.join('\n'))
 })
@@ -272,7 +275,7 @@ test('a throwing listener or notify tap becomes an error event and never fails t
   reloader.on('applied', () => {
     throw new Error('listener exploded')
   })
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   await rec.next('applied', (e) => e.version === 2)
   const errors = await waitFor(() => (rec.of('error').length >= 2 ? rec.of('error') : undefined), { message: 'two error events' })
   const messages = errors.map((e) => e.error.message).join('\n')
@@ -284,18 +287,18 @@ test('a throwing listener or notify tap becomes an error event and never fails t
 test('an older broken file does not hold back an independent new edit, and stays pending until fixed', async (t) => {
   const state = new Map<string, unknown>()
   const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/c.json': '{"n":1}' }, [jsonHandler('json', state)])
-  await project.write('conf/a.json', '{"invalid":"a"}')
+  await project.save('conf/a.json', '{"invalid":"a"}')
   await rec.next('rejected')
 
   const since = rec.events.length
-  await project.write('conf/c.json', '{"n":2}')
+  await project.save('conf/c.json', '{"n":2}')
   const applied = await rec.next('applied', () => true, since)
   assert.deepEqual(applied.paths, ['conf/c.json'])
   assert.deepEqual(state.get('conf/c.json'), { n: 2 })
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
   assert.deepEqual(reloader.status().pending, ['conf/a.json'])
 
-  await project.write('conf/a.json', '{"n":3}')
+  await project.save('conf/a.json', '{"n":3}')
   await rec.next('applied', (e) => e.paths.includes('conf/a.json'), since)
   assert.deepEqual(state.get('conf/a.json'), { n: 3 })
   // A late watcher event for an unchanged file may still be in the debouncer: it settles to nothing.
@@ -305,14 +308,14 @@ test('an older broken file does not hold back an independent new edit, and stays
 test('events for files still in the state a failed transaction tried run nothing; the next real edit does', async (t) => {
   const state = new Map<string, unknown>()
   const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/c.json': '{"n":1}' }, [jsonHandler('json', state)])
-  await project.write('conf/a.json', '{"invalid":"a"}')
+  await project.save('conf/a.json', '{"invalid":"a"}')
   await rec.next('rejected')
   const before = reloader.status().counters
 
   // What a watcher's late re-check or an editor's save without edits looks like: the same bytes
   // written again, here together with an unrelated file written with its applied bytes.
-  await project.write('conf/a.json', '{"invalid":"a"}')
-  await project.write('conf/c.json', '{"n":1}')
+  await project.save('conf/a.json', '{"invalid":"a"}')
+  await project.save('conf/c.json', '{"n":1}')
   await waitFor(() => reloader.status().counters.batches > before.batches && !reloader.status().busy && reloader.status().pending.length === 1, {
     message: 'the batch of identical writes to be handled',
   })
@@ -320,7 +323,7 @@ test('events for files still in the state a failed transaction tried run nothing
   assert.equal(reloader.status().counters.rejected, 1)
   assert.deepEqual(reloader.status().pending, ['conf/a.json'])
 
-  await project.write('conf/a.json', '{"n":2}')
+  await project.save('conf/a.json', '{"n":2}')
   await rec.next('applied', (e) => e.paths.includes('conf/a.json'))
   assert.deepEqual(state.get('conf/a.json'), { n: 2 })
   assert.equal(reloader.status().counters.rejected, 1)
