@@ -154,9 +154,10 @@ test('a hung handler is reported when its stage time runs out, rolled back, and 
 
 test('a rejected batch is carried into the next one, so related edits land together', async (t) => {
   const state = new Map<string, unknown>()
-  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' }, [jsonHandler('json', state)])
-  await project.save('conf/a.json', '{"n":2}')
-  await project.save('conf/b.json', '{"invalid":"yes"}')
+  // Both edits must fall in one batch: saved together, with a quiet period that a busy machine
+  // does not outlast between two saves.
+  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' }, [jsonHandler('json', state)], { debounceMs: 300 })
+  await Promise.all([project.save('conf/a.json', '{"n":2}'), project.save('conf/b.json', '{"invalid":"yes"}')])
   await rec.next('rejected')
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
 
