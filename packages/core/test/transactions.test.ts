@@ -154,20 +154,38 @@ test('a hung handler is reported when its stage time runs out, rolled back, and 
 
 test('a rejected batch is carried into the next one, so related edits land together', async (t) => {
   const state = new Map<string, unknown>()
-  // Both edits must fall in one batch: saved together, with a quiet period that a busy machine
-  // does not outlast between two saves.
-  const { project, reloader, rec } = await setup(t, { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' }, [jsonHandler('json', state)], { debounceMs: 300 })
-  await Promise.all([project.save('conf/a.json', '{"n":2}'), project.save('conf/b.json', '{"invalid":"yes"}')])
-  await rec.next('rejected')
+  // Both edits must fall in one batch: a transaction held open in validate collects them, so
+  // they run together whatever the timing of the two saves.
+  let release: (() => void) | undefined
+  const gate: Plugin = {
+    name: 'gate',
+    apply(kernel) {
+      kernel.hooks.validate.tapPromise('gate', async (tx) => {
+        const gated = tx.reason === 'watch' && tx.changes.some((c) => c.path === 'conf/gate.json')
+        if (gated && !release) await new Promise<void>((r) => (release = r))
+      })
+    },
+  }
+  const files = { 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}', 'conf/gate.json': '{"n":1}' }
+  const { project, reloader, rec } = await setup(t, files, [jsonHandler('json', state), gate])
+  await project.save('conf/gate.json', '{"n":2}')
+  await waitFor(() => release, { message: 'the gate transaction to block in validate' })
+  await project.save('conf/a.json', '{"n":2}')
+  await project.save('conf/b.json', '{"invalid":"yes"}')
+  await waitFor(() => ['conf/a.json', 'conf/b.json'].every((p) => reloader.status().pending.includes(p)), { message: 'both edits to queue' })
+  const since = rec.events.length
+  release?.()
+  const rejected = await rec.next('rejected', () => true, since)
+  assert.deepEqual(rejected.paths, ['conf/a.json', 'conf/b.json'])
   assert.deepEqual(state.get('conf/a.json'), { n: 1 })
 
-  const since = rec.events.length
+  const fixed = rec.events.length
   await project.save('conf/b.json', '{"n":2}')
-  const applied = await rec.next('applied', () => true, since)
+  const applied = await rec.next('applied', () => true, fixed)
   assert.deepEqual(applied.paths.slice().sort(), ['conf/a.json', 'conf/b.json'])
   assert.deepEqual(state.get('conf/a.json'), { n: 2 })
   assert.deepEqual(state.get('conf/b.json'), { n: 2 })
-  assert.equal(reloader.status().pending.length, 0)
+  await waitFor(() => reloader.status().pending.length === 0, { message: 'nothing pending' })
 })
 
 test('changes that arrive during a transaction run in the next one, and the final state wins', async (t) => {
