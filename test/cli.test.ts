@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { linkNodeModules, runCli, startCli } from './helpers/cli.js'
 import { makeTempProject, type TempProject } from './helpers/index.js'
@@ -159,4 +161,32 @@ test('a plugin command gets its own flags and positionals; global options still 
   const extra = await runCli(['watch', 'extra'], p.root)
   assert.equal(extra.code, 2)
   assert.match(extra.stderr, /unexpected argument "extra" after "watch"/)
+})
+
+test('hotreload check validates without applying: no handler runs, nothing is written', async (t) => {
+  const config = `import { writeFileSync } from 'node:fs'
+import { defineConfig, defineReloadHandler } from '@hotreload/core'
+
+export default defineConfig({
+  plugins: [
+    defineReloadHandler({
+      name: 'marker',
+      files: 'conf/**/*.json',
+      async validate(change, ctx) {
+        if (change.kind !== 'deleted') JSON.parse(await ctx.readText())
+      },
+      handleChange() {
+        writeFileSync('applied.marker', 'applied')
+      },
+    }),
+  ],
+})
+`
+  const p = await makeTempProject({ 'hotreload.config.ts': config, 'conf/a.json': '{"ok":true}' })
+  t.after(() => p.cleanup())
+  await linkNodeModules(p.root)
+  const checked = await runCli(['check'], p.root)
+  assert.equal(checked.code, 0, checked.stderr)
+  assert.match(checked.stdout, /valid \(1 files checked\)/)
+  await assert.rejects(access(join(p.root, 'applied.marker')), { code: 'ENOENT' })
 })

@@ -13,7 +13,7 @@ const USAGE = `Usage: hotreload [command] [options]
 
 Commands:
   watch              watch and apply changes (default)
-  check              validate every watched file once; exit 0 if valid, 1 if not
+  check              validate every watched file once, writing nothing; exit 0 if valid, 1 if not
   <plugin command>   commands added by plugins, e.g. "backup list"
 
 Options:
@@ -146,7 +146,8 @@ async function start(options: HotReloadOptions, printer: ReturnType<typeof creat
 }
 
 async function check(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>): Promise<number> {
-  const reloader = await start({ ...options, watch: false }, printer, true)
+  // A check validates and writes nothing: no manifest, no backup, no plugin output.
+  const reloader = await start({ ...options, watch: false, dryRun: true }, printer, true)
   if (typeof reloader === 'number') return reloader
   const last = reloader.status().last
   await reloader.close()
