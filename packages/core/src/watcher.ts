@@ -1,4 +1,4 @@
-import { join, relative, sep } from 'node:path'
+import { basename, isAbsolute, join, relative, sep } from 'node:path'
 import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
@@ -22,6 +22,13 @@ const TRAILING_CHECK_MS = 60
 // the second). So a new directory is listed again once chokidar has had time to watch it, and
 // the files it has not reported are reported as added. The later pass covers a loaded machine.
 const NEW_DIRECTORY_RELIST_MS = [60, 300] as const
+
+// chokidar decides whether a replaced file changed by comparing mtimes: a file renamed over
+// another with the same mtime (two files written in one clock tick, then \`mv a b\`) is reported
+// only as the unlink of \`a\`. The kernel sees the native \`rename\` event for \`b\` anyway: when
+// chokidar says nothing of \`b\` this long after it, \`b\` is reported as changed (content
+// fingerprints drop the report if its bytes are in fact the same).
+const UNREPORTED_RENAME_MS = 60
 
 export interface WatcherOptions {
   /** Absolute root directory; events carry paths relative to it. */
@@ -102,7 +109,12 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   // New directories being re-listed, with the files reported below them since they appeared.
   const newDirectories = new Map<string, { seen: Set<string>; timers: NodeJS.Timeout[] }>()
 
+  // Paths with a native rename event that chokidar has not reported yet.
+  const unreported = new Map<string, NodeJS.Timeout>()
+
   const deliver = (kind: RawEventKind, rel: string): void => {
+    clearTimeout(unreported.get(rel))
+    unreported.delete(rel)
     if (kind === 'add' || kind === 'change') {
       for (const [dir, entry] of newDirectories) if (rel.startsWith(`${dir}/`)) entry.seen.add(rel)
     }
@@ -178,6 +190,26 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     if (kind === 'addDir') relistLater(rel)
     if (kind === 'unlinkDir') forgetDirectory(rel)
   })
+  chokidar.on('raw', (event, path, details) => {
+    if (closed || !mayBeUnreported(event, details)) return
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath
+    // A native watcher on a directory names the entry; one on a file, or a poller, the file itself.
+    const absolute = isAbsolute(path) ? path : typeof watched !== 'string' ? join(root, path) : basename(watched) === path ? watched : join(watched, path)
+    const rel = relOf(absolute)
+    if (rel === '' || isOutside(rel) || !matcher.isWatched(rel) || unreported.has(rel)) return
+    const timer = setTimeout(() => {
+      unreported.delete(rel)
+      stat(absolute).then(
+        (now) => {
+          if (!closed && now.isFile() && matcher.isWatched(rel)) deliver('change', rel)
+        },
+        // Gone: chokidar reports the unlink, or it was never there for long.
+        () => undefined,
+      )
+    }, UNREPORTED_RENAME_MS)
+    timer.unref()
+    unreported.set(rel, timer)
+  })
   chokidar.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
   })
@@ -187,8 +219,9 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   return {
     close() {
       closed = true
-      for (const timer of trailing.values()) clearTimeout(timer)
+      for (const timer of [...trailing.values(), ...unreported.values()]) clearTimeout(timer)
       trailing.clear()
+      unreported.clear()
       forgetDirectory('')
       closing ??= chokidar.close()
       return closing
@@ -197,6 +230,20 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
       if (!closed) chokidar.add(join(root, dirRel))
     },
   }
+}
+
+/**
+ * Whether a native event may be a change chokidar keeps quiet about: a native `rename` (an
+ * entry replaced), or a poll in which the file's inode or ctime moved but chokidar's own test
+ * (size changed or mtime grew) did not fire, as when an older file of the same size is moved in.
+ */
+function mayBeUnreported(event: string, details: unknown): boolean {
+  if (event === 'rename') return true
+  const polled = details as { curr?: Stats; prev?: Stats } | undefined
+  const { curr, prev } = polled ?? {}
+  if (event !== 'change' || !curr || !prev || curr.mtimeMs === 0) return false
+  const chokidarReports = curr.size !== prev.size || curr.mtimeMs > prev.mtimeMs
+  return !chokidarReports && (curr.ino !== prev.ino || curr.ctimeMs !== prev.ctimeMs)
 }
 
 /**

@@ -145,6 +145,22 @@ for (const usePolling of [false, true]) {
     assert.ok(!c.changes().some((ch) => ch.path.includes('.tmp')), 'the temp file is never a change')
   })
 
+  test(`${mode}: a file renamed over another with the same mtime is a modified and a deleted`, async (t) => {
+    const c = await startChain(t, { 'config/old.json': '{"a":1}', 'config/new.json': '{"b":1}' }, usePolling, wide)
+    // Two files written in one clock tick: chokidar compares mtimes and stays silent about new.json.
+    const mtime = new Date(Date.now() - 60_000)
+    const atime = new Date(Date.now() - 1_000)
+    await utimes(c.project.path('config/old.json'), atime, mtime)
+    await utimes(c.project.path('config/new.json'), atime, mtime)
+    await c.settle()
+    await rename(c.project.path('config/old.json'), c.project.path('config/new.json'))
+    await c.waitForChange('new.json modified', (ch) => ch.path === 'config/new.json')
+    await c.settle()
+    assert.deepEqual(c.history('config/new.json'), ['modified'])
+    assert.deepEqual(c.history('config/old.json'), ['deleted'])
+    assert.deepEqual(c.contents.get('config/new.json'), ['{"a":1}'])
+  })
+
   test(`${mode}: a vim-style save (rename to x.json~, write x.json, remove the backup) is one modified, no deleted`, async (t) => {
     const c = await startChain(t, { 'config/x.json': '{"v":1}' }, usePolling, wide)
     await rename(c.project.path('config/x.json'), c.project.path('config/x.json~'))
