@@ -155,6 +155,10 @@ test('a plugin command gets its own flags and positionals; global options still 
   assert.equal(run.code, 0, run.stderr)
   assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--keep-versions', '1', '-x'], json: true, files: 1 })
 
+  const verbatim = await runCli(['echo', 'prune', '--', '--json', '--keep-versions', '2'], p.root)
+  assert.equal(verbatim.code, 0, verbatim.stderr)
+  assert.deepEqual(JSON.parse(verbatim.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--json', '--keep-versions', '2'], json: false, files: 1 })
+
   const strict = await runCli(['check', '--keep-versions', '1'], p.root)
   assert.equal(strict.code, 2)
   assert.match(strict.stderr, /Unknown option '--keep-versions'/)

@@ -98,7 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 /**
  * Splits argv at a plugin command: the global options (wherever they stand) and the command
  * name go to `global`; every other argument after the command is the command's own, so a plugin
- * can define flags such as `backup prune --keep-versions 1`. For `watch` and `check`, which take
+ * can define flags such as `backup prune --keep-versions 1`; after `--` nothing is taken out.
+ * For `watch` and `check`, which take
  * no arguments, everything is global and parsed strictly.
  */
 function splitCommandArgs(argv: readonly string[]): { global: string[]; commandArgs: string[] } {
@@ -113,6 +114,11 @@ function splitCommandArgs(argv: readonly string[]): { global: string[]; commandA
   const commandArgs: string[] = []
   for (let j = i + 1; j < argv.length; j++) {
     const arg = argv[j] ?? ''
+    // After `--` everything is the command's own, even a flag spelled like a global one.
+    if (arg === '--') {
+      commandArgs.push(...argv.slice(j + 1))
+      break
+    }
     if (!isGlobal(arg)) {
       commandArgs.push(arg)
       continue
