@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
 import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
@@ -21,6 +23,11 @@ export interface FileStateOptions {
   inlineLimitBytes?: number
   /** A directory `scan()` cannot read; without it, `scan()` rejects with that error. */
   onUnreadableDirectory?(rel: string, error: Error): void
+  /**
+   * How long a file that had content and is now empty is given to be written before it counts
+   * as emptied. Default 100 ms.
+   */
+  emptySettleMs?: number
 }
 
 const DEFAULT_INLINE_LIMIT = 16 * 1024 * 1024
@@ -28,6 +35,11 @@ const DEFAULT_INLINE_LIMIT = 16 * 1024 * 1024
 // normal write, and the watcher reports a writer that keeps going as a further change.
 const MAX_READ_ATTEMPTS = 5
 const READ_CONCURRENCY = 32
+// A plain write truncates the file first: a reader between the truncate and the write sees an
+// empty file, which a busy machine makes likely. An emptied file is re-read every few ms for a
+// short while before it is taken to be empty on purpose.
+const DEFAULT_EMPTY_SETTLE_MS = 100
+const EMPTY_RECHECK_MS = 10
 
 interface Snapshot {
   readonly fingerprint: Fingerprint
@@ -51,6 +63,7 @@ export class FileState {
   readonly #matcher: PathMatcher
   readonly #inlineLimit: number
   readonly #onUnreadableDirectory: FileStateOptions['onUnreadableDirectory']
+  readonly #emptySettleMs: number
   readonly #baseline = new Map<string, Fingerprint>()
   readonly #contents = new Map<string, Snapshot>()
 
@@ -59,6 +72,7 @@ export class FileState {
     this.#matcher = matcher
     this.#inlineLimit = options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT
     this.#onUnreadableDirectory = options.onUnreadableDirectory
+    this.#emptySettleMs = options.emptySettleMs ?? DEFAULT_EMPTY_SETTLE_MS
   }
 
   /**
@@ -91,6 +105,15 @@ export class FileState {
     const probes = await mapLimit(unique, READ_CONCURRENCY, (rel) =>
       this.#matcher.isWatched(rel) ? probe(join(this.#root, rel), this.#inlineLimit) : Promise.resolve(MISSING),
     )
+    await Promise.all(
+      unique.map(async (path, i) => {
+        const found = probes[i]
+        const previous = this.#baseline.get(path)
+        if (found?.state === 'present' && found.snapshot.fingerprint.size === 0 && previous !== undefined && previous.size > 0) {
+          probes[i] = await this.#untilWritten(join(this.#root, path), found)
+        }
+      }),
+    )
     const deleted: FileChange[] = []
     const created: FileChange[] = []
     const modified: FileChange[] = []
@@ -115,6 +138,18 @@ export class FileState {
     })
     const arrivals = pairRenames(deleted, created)
     return { changes: [...deleted, ...arrivals, ...modified], noops, unreadable }
+  }
+
+  /** Re-reads an emptied file until it has content, is gone, or the settle time is over. */
+  async #untilWritten(absolute: string, empty: Probe): Promise<Probe> {
+    const deadline = performance.now() + this.#emptySettleMs
+    let last = empty
+    while (performance.now() < deadline) {
+      await delay(Math.min(EMPTY_RECHECK_MS, Math.max(0, deadline - performance.now())))
+      last = await probe(absolute, this.#inlineLimit)
+      if (last.state !== 'present' || last.snapshot.fingerprint.size > 0) return last
+    }
+    return last
   }
 
   /**

@@ -14,7 +14,7 @@ import { makeTempProject, type TempProject } from '../../../test/helpers/index.j
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 const summary = (changes: readonly FileChange[]) => changes.map((c) => (c.from ? `${c.kind} ${c.from} -> ${c.path}` : `${c.kind} ${c.path}`))
 
-async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, options?: { inlineLimitBytes?: number }) {
+async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, options?: { inlineLimitBytes?: number; emptySettleMs?: number }) {
   const project = await makeTempProject(files)
   t.after(() => project.cleanup())
   const matcher = createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE)
@@ -209,3 +209,26 @@ test(
     assert.deepEqual(result, { changes: ['created config/open.json'], noops: [], unreadable: [{ path: 'config/locked.json', code: 'EACCES' }] })
   },
 )
+
+test('an emptied file is given time to be written: a write after the truncate is what the change holds', async (t) => {
+  const { project, state } = await setup(t, { 'config/app.json': '{"n":1}' }, { emptySettleMs: 5_000 })
+  // A slow writer: it truncates, and writes the new content 200 ms later (the scenario, not a
+  // wait: the reconcile's first read of the empty file is long done by then).
+  const handle = await open(project.path('config/app.json'), 'w')
+  t.after(() => handle.close())
+  const reconciling = state.reconcile(['config/app.json'])
+  const writer = setTimeout(() => void handle.writeFile('{"n":2}'), 200)
+  t.after(() => clearTimeout(writer))
+  const { changes } = await reconciling
+  assert.deepEqual(summary(changes), ['modified config/app.json'])
+  assert.equal(changes[0]?.fingerprint?.hash, sha256('{"n":2}'))
+})
+
+test('a file emptied on purpose is an empty modified change once the settle time is over; a new empty file is at once', async (t) => {
+  const { project, state } = await setup(t, { 'config/app.json': '{"n":1}' }, { emptySettleMs: 30 })
+  await project.write('config/app.json', '')
+  await project.write('config/new.json', '')
+  const { changes } = await state.reconcile(['config/app.json', 'config/new.json'])
+  assert.deepEqual(summary(changes), ['created config/new.json', 'modified config/app.json'])
+  assert.equal(changes.find((c) => c.path === 'config/app.json')?.fingerprint?.size, 0)
+})
