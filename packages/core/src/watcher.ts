@@ -23,13 +23,6 @@ const TRAILING_CHECK_MS = 60
 // the files it has not reported are reported as added. The later pass covers a loaded machine.
 const NEW_DIRECTORY_RELIST_MS = [60, 300] as const
 
-// chokidar decides whether a replaced file changed by comparing mtimes: a file renamed over
-// another with the same mtime (two files written in one clock tick, then \`mv a b\`) is reported
-// only as the unlink of \`a\`. The kernel sees the native \`rename\` event for \`b\` anyway: when
-// chokidar says nothing of \`b\` this long after it, \`b\` is reported as changed (content
-// fingerprints drop the report if its bytes are in fact the same).
-const UNREPORTED_RENAME_MS = 60
-
 export interface WatcherOptions {
   /** Absolute root directory; events carry paths relative to it. */
   root: string
@@ -109,12 +102,7 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   // New directories being re-listed, with the files reported below them since they appeared.
   const newDirectories = new Map<string, { seen: Set<string>; timers: NodeJS.Timeout[] }>()
 
-  // Paths with a native rename event that chokidar has not reported yet.
-  const unreported = new Map<string, NodeJS.Timeout>()
-
   const deliver = (kind: RawEventKind, rel: string): void => {
-    clearTimeout(unreported.get(rel))
-    unreported.delete(rel)
     if (kind === 'add' || kind === 'change') {
       for (const [dir, entry] of newDirectories) if (rel.startsWith(`${dir}/`)) entry.seen.add(rel)
     }
@@ -186,29 +174,26 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
     if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
     deliver(kind, rel)
     if (kind === 'add' || kind === 'change') checkLater(absolute, rel, stats)
-    if (kind === 'unlink') clearTimeout(trailing.get(rel))
+    if (kind === 'unlink') {
+      clearTimeout(trailing.get(rel))
+      trailing.delete(rel)
+    }
     if (kind === 'addDir') relistLater(rel)
     if (kind === 'unlinkDir') forgetDirectory(rel)
   })
+  // chokidar decides whether a replaced file changed by its mtime: a file renamed over another
+  // with the same mtime (two files written in one clock tick, then `mv a b`) is reported only as
+  // the unlink of `a`. The native event for `b` still arrives: it gets the trailing check with
+  // nothing seen, so `b` is reported unless chokidar reports it first (its own event replaces
+  // the check with one against what it saw). Fingerprints drop the report if the bytes are equal.
   chokidar.on('raw', (event, path, details) => {
     if (closed || !mayBeUnreported(event, details)) return
     const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath
     // A native watcher on a directory names the entry; one on a file, or a poller, the file itself.
-    const absolute = isAbsolute(path) ? path : typeof watched !== 'string' ? join(root, path) : basename(watched) === path ? watched : join(watched, path)
+    const absolute = isAbsolute(path) ? path : typeof watched === 'string' ? (basename(watched) === path ? watched : join(watched, path)) : undefined
+    if (absolute === undefined) return
     const rel = relOf(absolute)
-    if (rel === '' || isOutside(rel) || !matcher.isWatched(rel) || unreported.has(rel)) return
-    const timer = setTimeout(() => {
-      unreported.delete(rel)
-      stat(absolute).then(
-        (now) => {
-          if (!closed && now.isFile() && matcher.isWatched(rel)) deliver('change', rel)
-        },
-        // Gone: chokidar reports the unlink, or it was never there for long.
-        () => undefined,
-      )
-    }, UNREPORTED_RENAME_MS)
-    timer.unref()
-    unreported.set(rel, timer)
+    if (rel !== '' && !isOutside(rel) && matcher.isWatched(rel) && !trailing.has(rel)) checkLater(absolute, rel, undefined)
   })
   chokidar.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
@@ -219,9 +204,8 @@ export async function startWatcher(options: WatcherOptions): Promise<FileWatcher
   return {
     close() {
       closed = true
-      for (const timer of [...trailing.values(), ...unreported.values()]) clearTimeout(timer)
+      for (const timer of trailing.values()) clearTimeout(timer)
       trailing.clear()
-      unreported.clear()
       forgetDirectory('')
       closing ??= chokidar.close()
       return closing
