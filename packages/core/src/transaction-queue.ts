@@ -49,9 +49,8 @@ export class TransactionQueue {
   private running = false
   private tail: Promise<unknown> = Promise.resolve()
   private readonly fresh = new Set<string>()
-  private readonly carried = new Set<string>()
-  /** For each path of the last failed transaction: the state it tried (content hash or missing). */
-  private readonly failedStates = new Map<string, string>()
+  /** Carried paths, each with the state its failed transaction tried (see `stateAfter`). */
+  private readonly carried = new Map<string, string>()
   private watchJobQueued = false
   private readonly records: TransactionRecord[] = []
 
@@ -62,7 +61,7 @@ export class TransactionQueue {
   }
 
   pending(): string[] {
-    return [...this.fresh, ...this.carried]
+    return [...this.fresh, ...this.carried.keys()]
   }
 
   history(): readonly TransactionRecord[] {
@@ -84,13 +83,13 @@ export class TransactionQueue {
       while (this.fresh.size > 0) {
         const fresh = new Set(this.fresh)
         this.fresh.clear()
-        const carried = [...this.carried].filter((p) => !fresh.has(p))
+        const carried = [...this.carried.keys()].filter((p) => !fresh.has(p))
         const { record, older } = await this.runWatch(fresh, carried)
         // Files still broken from an earlier attempt must not hold back an independent new edit:
         // when every problem is in those older files, the new files are tried on their own.
         // The older batch stays carried, whole, until it is fixed.
         const newer = [...fresh].filter((p) => !older.has(p))
-        if (record.status === 'rejected' && newer.length > 0 && newer.length < fresh.size + carried.length && onlyIn(record, older)) {
+        if (record.status === 'rejected' && newer.length > 0 && older.size > 0 && onlyIn(record, older)) {
           await this.run('watch', { paths: newer, dryRun: this.deps.options.dryRun })
         }
       }
@@ -109,7 +108,7 @@ export class TransactionQueue {
       dryRun: this.deps.options.dryRun,
       isNew: (change) => {
         const paths = change.from === undefined ? [change.path] : [change.path, change.from]
-        const stale = paths.every((p) => !fresh.has(p) || this.failedStates.get(p) === stateAfter(change, p))
+        const stale = paths.every((p) => !fresh.has(p) || this.carried.get(p) === stateAfter(change, p))
         if (stale) paths.forEach((p) => older.add(p))
         return !stale
       },
@@ -122,7 +121,7 @@ export class TransactionQueue {
     return this.enqueue(async () => {
       const paths = options.paths ? options.paths.map(normalize) : await this.everything()
       return this.run('manual', {
-        paths: [...paths, ...this.carried, ...this.fresh],
+        paths: [...paths, ...this.carried.keys(), ...this.fresh],
         force: options.force ? paths : [],
         dryRun: options.dryRun ?? this.deps.options.dryRun,
       })
@@ -159,13 +158,13 @@ export class TransactionQueue {
       }
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
-        for (const p of inputPaths) this.forget(p)
+        for (const p of inputPaths) this.carried.delete(p)
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
-      // Evaluate every change: the callback also sorts the stale ones out for the caller.
+      // Evaluate every change: the callback also sorts the stale ones out for the caller. The
+      // stale paths are carried already, with the state they were tried in.
       if (run.isNew && reconciled.unreadable.length === 0 && !reconciled.changes.map(run.isNew).includes(true)) {
         this.nextId--
-        for (const p of pathsOf(reconciled.changes)) this.carried.add(p)
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
       counters.transactions++
@@ -203,11 +202,6 @@ export class TransactionQueue {
     }
   }
 
-  private forget(path: string): void {
-    this.carried.delete(path)
-    this.failedStates.delete(path)
-  }
-
   private async rollback(tx: TransactionContext, cause: unknown): Promise<void> {
     const error = cause instanceof Error ? cause : new Error(String(cause))
     for (const undo of [...tx.undos].reverse()) {
@@ -233,19 +227,19 @@ export class TransactionQueue {
     const record = makeRecord(tx, status, this.version, durationMs, error)
     if (status === 'applied') {
       counters.applied++
-      for (const p of inputPaths) this.forget(p)
+      for (const p of inputPaths) this.carried.delete(p)
     } else if (status === 'rejected' || status === 'rolled-back') {
       if (status === 'rejected') counters.rejected++
       else counters.rolledBack++
       // Paths that changed nothing (back to the applied bytes) are not carried.
-      for (const p of inputPaths) this.forget(p)
+      for (const p of inputPaths) this.carried.delete(p)
       for (const change of tx.changes) {
-        for (const p of change.from === undefined ? [change.path] : [change.path, change.from]) {
-          this.carried.add(p)
-          this.failedStates.set(p, stateAfter(change, p))
-        }
+        for (const p of change.from === undefined ? [change.path] : [change.path, change.from]) this.carried.set(p, stateAfter(change, p))
       }
-      for (const problem of record.problems) if (problem.path !== undefined && inputPaths.includes(problem.path)) this.carried.add(problem.path)
+      // An unreadable file has no state to compare: any event for it is new.
+      for (const problem of record.problems) {
+        if (problem.path !== undefined && inputPaths.includes(problem.path) && !this.carried.has(problem.path)) this.carried.set(problem.path, 'unreadable')
+      }
     }
     this.records.push(record)
     if (this.records.length > this.deps.options.historyLimit) this.records.shift()
