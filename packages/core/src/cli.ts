@@ -99,13 +99,14 @@ export async function main(argv: readonly string[]): Promise<number> {
  * Splits argv at a plugin command: the global options (wherever they stand) and the command
  * name go to `global`; every other argument after the command is the command's own, so a plugin
  * can define flags such as `backup prune --keep-versions 1`; after `--` nothing is taken out.
- * For `watch` and `check`, which take
- * no arguments, everything is global and parsed strictly.
+ * For `watch` and `check`, which take no arguments, everything is global and parsed strictly.
  */
 function splitCommandArgs(argv: readonly string[]): { global: string[]; commandArgs: string[] } {
-  const takesValue = new Set(['-c', '--config', '-r', '--root'])
-  const isGlobal = (arg: string) =>
-    takesValue.has(arg) || /^--(config|root)=/.test(arg) || ['--dry-run', '--json', '--poll', '-h', '--help', '-v', '--version'].includes(arg)
+  const spellings = (name: string, short?: string) => [`--${name}`, ...(short ? [`-${short}`] : [])]
+  const entries = Object.entries(GLOBAL_OPTIONS) as [string, { type: string; short?: string }][]
+  const takesValue = new Set(entries.filter(([, o]) => o.type === 'string').flatMap(([name, o]) => spellings(name, o.short)))
+  const flags = new Set(entries.flatMap(([name, o]) => spellings(name, o.short)))
+  const isGlobal = (arg: string) => flags.has(arg) || [...takesValue].some((flag) => flag.startsWith('--') && arg.startsWith(`${flag}=`))
   let i = 0
   while (i < argv.length && argv[i]?.startsWith('-') && argv[i] !== '--') i += takesValue.has(argv[i] ?? '') ? 2 : 1
   const command = argv[i]
