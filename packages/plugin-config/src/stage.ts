@@ -10,7 +10,7 @@ import {
 import type { KeyPath } from './key-path.js'
 import { locateInLayers, mergeLayers, type ConfigLayer } from './merge.js'
 import type { ConfigFileRole, ConfigNamer } from './names.js'
-import { parseSource } from './parse.js'
+import { parseFile } from './parse.js'
 import { checkSize, deepFreeze, sanitize } from './safety.js'
 import type { SchemaSet } from './validate.js'
 
@@ -181,10 +181,9 @@ async function loadFile(tx: Transaction, change: FileChange, settings: StageSett
   }
   const tooLarge = checkSize(bytes.length, settings.maxFileBytes, change.path)
   if (tooLarge) return [tooLarge]
-  // Editors on Windows save UTF-8 with a byte order mark; no parser here expects one.
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
   try {
-    const parsed = parseSource(text, named.role.format, { path: change.path, maxAliasCount: settings.maxAliasCount })
+    // Not UTF-8, nested too deep: refused here before any value is built.
+    const parsed = parseFile(bytes, named.role.format, { path: change.path, maxAliasCount: settings.maxAliasCount })
     if (!parsed.ok) return [...parsed.errors]
     const clean = sanitize(parsed.source, change.path)
     if (!clean.ok) return clean.errors
