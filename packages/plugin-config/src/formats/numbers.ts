@@ -6,16 +6,18 @@ import type { Position } from './source.js'
 const INTEGER_LITERAL = /^(?:\d+|0x[0-9a-f]+|0o[0-7]+|0b[01]+)$/i
 
 /**
- * True when the integer literal `raw` names another number than `value`, the double the parser
- * made of it: anything past 2^53 loses digits (9007199254740993 reads as ...992), and a value
- * printed back would differ from the file. Floats (`1.5`, `1e300`) are not integer literals.
+ * True when the number literal `raw` names another number than `value`, the double the parser
+ * made of it: an integer past 2^53 loses digits (9007199254740993 reads as ...992), and digits
+ * past 1.8e308 become Infinity, so a value printed back would differ from the file. Decimal
+ * fractions (`0.1`, `1e300`) are approximations by nature and are left alone.
  */
 export function losesDigits(raw: string, value: number): boolean {
   if (Number.isSafeInteger(value)) return false
   const negative = raw.startsWith('-')
   const digits = raw.replace(/^[-+]/, '').replaceAll('_', '')
+  // Digits that overflow to Infinity (JSON's 1e400); YAML's .inf and TOML's inf are not digits.
+  if (!Number.isFinite(value)) return /^\d/.test(digits)
   if (!INTEGER_LITERAL.test(digits)) return false
-  if (!Number.isFinite(value)) return true
   const exact = BigInt(digits)
   return BigInt(value) !== (negative ? -exact : exact)
 }
@@ -25,7 +27,7 @@ export function losesDigits(raw: string, value: number): boolean {
  * the position already shows it.
  */
 export function lossyIntegerError(path: string, at: Partial<Position>, keyPath?: string): ConfigSafetyError {
-  return new ConfigSafetyError(CONFIG_ERROR_CODES.unsupportedValue, 'this integer is too large to be read exactly: past 2^53 (9007199254740991) JavaScript numbers drop digits, so the app would see another number', {
+  return new ConfigSafetyError(CONFIG_ERROR_CODES.unsupportedValue, 'this number is too large to be read exactly: past 2^53 (9007199254740991) JavaScript numbers drop digits, and past 1.8e308 they become Infinity, so the app would see another number', {
     path,
     ...at,
     ...(keyPath === undefined ? {} : { keyPath }),
