@@ -75,7 +75,7 @@ test('rollback restores the previous manifest on disk and in memory and removes 
 test('rollback of the first manifest ever written removes it again', async (t) => {
   const { assets, project, reloader } = await startAssets(t, { 'trigger/go': '1', 'static/app.css': 'a' }, {}, { after: [failingApply()], watch: false })
   assert.equal(reloader.history()[0]?.status, 'rolled-back')
-  assert.deepEqual(assets.manifest(), {})
+  assert.deepEqual(Object.keys(assets.manifest()), [])
   await assert.rejects(readFile(assets.stats().manifestPath), { code: 'ENOENT' })
   assert.deepEqual(await readdir(project.path('.hotreload')), [])
 })
