@@ -222,7 +222,6 @@ function yamlTooDeep(text: string, limit: number): number {
   const cols: number[] = [] // column of each open block level
   const seqs: boolean[] = [] // whether it was opened by `-`
   let flow = 0
-  let lineStart = 0
   let blockScalarIndent: number | undefined
   let i = 0
 
@@ -243,7 +242,7 @@ function yamlTooDeep(text: string, limit: number): number {
 
   while (i < n) {
     // At the start of a line: its indentation, and whether it belongs to a block scalar.
-    lineStart = i
+    const lineStart = i
     while (i < n && text.charCodeAt(i) === C.Space) i++
     const col = i - lineStart
     const first = text.charCodeAt(i)

@@ -48,7 +48,7 @@ function fromTomlEslint(error: SyntaxError & { index?: unknown; lineNumber?: unk
   if (/invalid (date|time)/i.test(error.message)) {
     // The parser points at the last digit it read; the value starts at the first.
     let start = index
-    while (start > 0 && /[0-9:.\-]/.test(text.charAt(start - 1))) start--
+    while (start > 0 && /[0-9:.-]/.test(text.charAt(start - 1))) start--
     const kind = /time/i.test(error.message) ? 'time' : 'date'
     return new ConfigParseError(`invalid TOML: this ${kind} does not exist (${kind === 'date' ? 'no such day in that month, e.g. February 30 or April 31' : 'hours 0-23, minutes and seconds 0-59'})`, {
       path,

@@ -156,6 +156,8 @@ function at(node: Node | undefined, state: WalkState): Partial<Position> {
 }
 
 // YAML 1.2's c-printable (tab, LF, CR, x20-x7E, NEL, xA0 and above, minus xFFFE and xFFFF).
+// Matching control characters is the point here.
+// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/
 
 /** The first character YAML does not allow in a stream at all, with what to do about it. */
