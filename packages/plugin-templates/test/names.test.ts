@@ -50,3 +50,12 @@ test('Eta: templates named __proto__, constructor and prototype render and are i
   assert.equal(templates.render('all', { x: 3 }), '<__proto__>3<constructor>3<prototype>3')
   assert.throws(() => templates.render('valueOf'), TemplateNotFoundError)
 })
+
+test('Eta: an include picked at render time finds no inherited name', async (t) => {
+  const templates = templatesPlugin({ engine: eta() })
+  await start(t, { 'templates/pick.eta': '<%~ include(it.name, it) %>', 'templates/card.eta': 'card' }, templates)
+  assert.equal(templates.render('pick', { name: 'card' }), 'card')
+  for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+    assert.throws(() => templates.render('pick', { name }), (e: unknown) => e instanceof Error && /Failed to get template/.test(String((e as Error).message)), name)
+  }
+})
