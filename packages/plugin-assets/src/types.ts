@@ -92,7 +92,8 @@ declare module '@hotreload/core' {
 export interface AssetsPlugin extends Plugin {
   /**
    * The manifest as last committed: a frozen object, replaced (never mutated) by each applied
-   * transaction. Empty before the initial load.
+   * transaction. Empty before the initial load. Its prototype is null, so an asset named
+   * `__proto__` or `constructor` is an own key and a name that is not an asset is undefined.
    */
   manifest(): Manifest
   /**
