@@ -83,6 +83,8 @@ test('YAML errors that had no position are reported at the node: dangling aliase
     assert.match(error?.message ?? '', message, label)
     assert.ok(error?.hint, label)
   }
+  // A quoted "<<" is an ordinary key, not a merge.
+  assert.deepEqual(value('"<<": 1\n', 'yaml'), { '<<': 1 })
   // Aliases and merges that are right still work.
   assert.deepEqual(value('d: &d { a: 1 }\ne: &e { b: 2 }\nx:\n  <<: [*d, *e]\n  c: 3\ny: *d\n', 'yaml'), {
     d: { a: 1 },
@@ -166,6 +168,10 @@ test('deep nesting is refused by the pre-scan, before a parser builds the docume
     ['yaml', 'flow mappings', `a: ${'{a: '.repeat(deep)}1${'}'.repeat(deep)}\n`],
     ['yaml', 'compact block sequences', `a:\n${'- '.repeat(deep)}x\n`],
     ['yaml', 'indented mappings', Array.from({ length: deep }, (_, i) => `${' '.repeat(i)}k:\n`).join('') + `${' '.repeat(deep)}v: 1\n`],
+    ['yaml', 'flow after a quoted key', `"k": ${'['.repeat(deep)}\n`],
+    ['yaml', 'flow after an alias key', `a: &a x\n*a : ${'{'.repeat(deep)}\n`],
+    ['yaml', 'flow after a flow key', `[k]: ${'['.repeat(deep)}\n`],
+    ['yaml', 'flow after an anchor and a tag', `a: &x !!seq ${'['.repeat(deep)}\n`],
     ['yaml', 'sequences at their key column', Array.from({ length: deep }, (_, i) => `${'  '.repeat(i)}- k:\n`).join('')],
     ['toml', 'arrays', `a = ${'['.repeat(deep)}${']'.repeat(deep)}\n`],
     ['toml', 'inline tables', `a = ${'{ a = '.repeat(deep)}1${' }'.repeat(deep)}\n`],

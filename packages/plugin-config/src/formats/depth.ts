@@ -291,6 +291,11 @@ function yamlTooDeep(text: string, limit: number): number {
         continue
       }
       const at = i - lineStart
+      if (!node && c === C.Colon && isBreak(text.charCodeAt(i + 1))) {
+        // The value indicator after a quoted key, an alias key or a flow key: a value follows.
+        i++
+        continue
+      }
       if (node && (c === C.Dash || c === C.Question || c === C.Colon) && isBreak(text.charCodeAt(i + 1))) {
         if (openBlock(at, c === C.Dash)) return i
         i++

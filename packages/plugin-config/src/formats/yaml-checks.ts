@@ -1,4 +1,4 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, type Alias, type Node } from 'yaml'
+import { isAlias, isMap, isNode, isScalar, isSeq, type Alias, type Node, type Scalar } from 'yaml'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
 import { formatKeyPath, type KeySegment } from '../key-path.js'
 import { losesDigits, lossyIntegerError } from './numbers.js'
@@ -94,7 +94,7 @@ function walk(node: unknown, path: KeySegment[], state: WalkState): void {
         walk(valueNode, path, state)
         continue
       }
-      if (isMergeKey(keyTarget.value)) {
+      if (isMergeKey(keyTarget)) {
         checkMerge(valueNode, path, state)
         walk(valueNode, path, state)
         continue
@@ -146,9 +146,11 @@ function checkMerge(value: unknown, path: KeySegment[], state: WalkState): void 
   }
 }
 
-function isMergeKey(value: unknown): boolean {
-  // With `merge: true`, yaml resolves a plain `<<` key to a symbol described "<<".
-  return value === '<<' || (typeof value === 'symbol' && value.description === '<<')
+function isMergeKey(key: Scalar): boolean {
+  // With `merge: true`, yaml resolves a plain `<<` key to a symbol described "<<"; a quoted
+  // "<<" is an ordinary key, as in yaml's own test.
+  const value = key.value
+  return (typeof value === 'symbol' && value.description === '<<') || (value === '<<' && (!key.type || key.type === 'PLAIN'))
 }
 
 function at(node: Node | undefined, state: WalkState): Partial<Position> {
