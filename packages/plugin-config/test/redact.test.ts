@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { diffValues } from '../src/diff.js'
 import { formatDiff, REDACTED, redact, redactDiff } from '../src/index.js'
+import { hideSecrets, redactSecrets, secretValues } from '../src/redact.js'
 
 const CONFIG = {
   db: { host: 'db.internal', password: 'hunter2', pool: { max: 10 } },
@@ -48,4 +49,23 @@ test('formatDiff prints one redacted line per entry', () => {
   assert.deepEqual(formatDiff(diff), ['~ db.password: "[redacted]" -> "[redacted]"', '~ db.max: 1 -> 2', '+ add = "x"', '- gone = {"a":1}'])
   const text = formatDiff(diff).join('\n')
   assert.ok(!text.includes('old') && !text.includes('new"'))
+})
+
+test('secretValues finds the values under secret keys, whole subtrees included, longest first', () => {
+  const value = { db: { password: 'hunter2', port: 5432 }, api: { token: 12345, keys: ['k-one', { x: 'k-two' }] }, name: 'app' }
+  assert.deepEqual(secretValues(value), ['hunter2', '12345', 'k-one', 'k-two'])
+  assert.deepEqual(secretValues(value, /^name$/), ['app'])
+})
+
+test('hideSecrets replaces secrets as whole words in a problem message and hint, and leaves the rest', () => {
+  const problem = { code: 'HR_CONFIG_SCHEMA', message: 'db.password "hunter2" must be longer; hunter22 is another word', hint: 'Not hunter2, and not 12345 or 123456.' }
+  const hidden = hideSecrets(problem, secretValues({ password: 'hunter2', token: 12345 }))
+  assert.deepEqual(hidden, {
+    code: 'HR_CONFIG_SCHEMA',
+    message: 'db.password "[redacted]" must be longer; hunter22 is another word',
+    hint: 'Not [redacted], and not [redacted] or 123456.',
+  })
+  // Characters that mean something in a regular expression are matched literally.
+  assert.equal(redactSecrets('p=a+b(c)*', ['a+b(c)*']), 'p=[redacted]')
+  assert.equal(hideSecrets(problem, []), problem)
 })
