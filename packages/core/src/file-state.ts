@@ -34,6 +34,8 @@ const ASYNC_READ_CONCURRENCY = 32
 // timers, a signal), so a large initial load never blocks it for long.
 const BATCH_FILES = 256
 const BATCH_BYTES = 8 * 1024 * 1024
+// Large files hashed in the thread pool at once (4 threads by default): each holds its bytes.
+const MAX_HASHING = 8
 // A plain write truncates the file first: a reader between the truncate and the write sees an
 // empty file, which a busy machine makes likely. An emptied file is re-read as soon as the
 // watcher reports it again, and meanwhile every few ms, for a short while, before it is taken
@@ -155,6 +157,9 @@ export class FileState implements ChangeSource {
   async #probeAll(paths: readonly string[]): Promise<Probe[]> {
     const probes = new Array<Probe>(paths.length)
     const later: number[] = []
+    // One file is the single-save path: nothing to overlap, hash inline.
+    const offload = paths.length > 1
+    let hashing: Promise<void>[] = []
     let files = 0
     let bytes = 0
     for (let i = 0; i < paths.length; i++) {
@@ -163,17 +168,24 @@ export class FileState implements ChangeSource {
         probes[i] = MISSING
         continue
       }
-      const found = probeSync(join(this.#root, rel), this.#needs(rel))
+      const found = probeSync(join(this.#root, rel), this.#needs(rel), offload)
       if (found === undefined) later.push(i)
-      else probes[i] = found
+      else if (found instanceof Promise) {
+        hashing.push(found.then((probe) => void (probes[i] = probe)))
+      } else {
+        probes[i] = found
+        if (found.state === 'present') bytes += found.snapshot.bytes?.length ?? 0
+      }
       files++
-      if (found?.state === 'present') bytes += found.snapshot.bytes?.length ?? 0
-      if ((files >= BATCH_FILES || bytes >= BATCH_BYTES) && i < paths.length - 1) {
+      if ((files >= BATCH_FILES || bytes >= BATCH_BYTES || hashing.length >= MAX_HASHING) && i < paths.length - 1) {
         files = 0
         bytes = 0
+        await Promise.all(hashing)
+        hashing = []
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
     }
+    await Promise.all(hashing)
     await mapLimit(later, ASYNC_READ_CONCURRENCY, async (i) => {
       const rel = paths[i] as string
       probes[i] = await probeAsync(join(this.#root, rel), this.#needs(rel), this.#inlineLimit)
@@ -201,7 +213,7 @@ export class FileState implements ChangeSource {
       if (found.snapshot.fingerprint.size > needs.maxBytes) continue
       const absolute = join(this.#root, rel)
       const eager = { bytes: true, maxBytes: needs.maxBytes }
-      probes[i] = probeSync(absolute, eager) ?? (await probeAsync(absolute, eager, this.#inlineLimit))
+      probes[i] = (await probeSync(absolute, eager)) ?? (await probeAsync(absolute, eager, this.#inlineLimit))
     }
   }
 
@@ -217,7 +229,7 @@ export class FileState implements ChangeSource {
     for (let attempt = 0; performance.now() < deadline; attempt++) {
       const pause = EMPTY_RECHECK_MS[Math.min(attempt, EMPTY_RECHECK_MS.length - 1)] as number
       await this.#nextEvent(rel, Math.min(pause, Math.max(0, deadline - performance.now())))
-      last = probeSync(absolute, this.#needs(rel)) ?? (await probeAsync(absolute, this.#needs(rel), this.#inlineLimit))
+      last = (await probeSync(absolute, this.#needs(rel))) ?? (await probeAsync(absolute, this.#needs(rel), this.#inlineLimit))
       if (last.state !== 'present' || last.snapshot.fingerprint.size > 0) return last
     }
     return last
@@ -297,6 +309,7 @@ function pairRenames(deleted: FileChange[], created: FileChange[]): FileChange[]
     const hash = gone.previous?.hash
     if (hash !== undefined) byHash.set(hash, [...(byHash.get(hash) ?? []), gone])
   }
+  if (byHash.size === 0) return created.sort((a, b) => compare(a.path, b.path))
   const arrivals = created.map((change): FileChange => {
     const fingerprint = change.fingerprint
     // A file nobody read was fingerprinted by stat: a rename keeps its size and mtime.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Fingerprint } from './changes.js'
@@ -39,6 +39,12 @@ export const SYNC_READ_LIMIT = 1024 * 1024
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 const STAT_PREFIX = 'stat:'
+/**
+ * With `offload`, files from this size on are hashed in libuv's thread pool (WebCrypto's
+ * `digest`), so a large initial load hashes on every core while the main thread reads the next
+ * files. Below it the round trip costs more than hashing inline.
+ */
+export const OFF_THREAD_BYTES = 64 * 1024
 
 /**
  * The fingerprint of a file known only by `stat`: no plugin needed its bytes (or it is over a
@@ -58,9 +64,10 @@ export function isStatFingerprint(fingerprint: Fingerprint): boolean {
  * Probes one file without a thread-pool round trip: by stat alone when its bytes are not
  * needed or it is over `needs.maxBytes`, else read and sha256-hashed, retrying while its size or
  * mtime moves during the read. Returns undefined for a file over `SYNC_READ_LIMIT` whose bytes
- * are needed: the caller reads it with `probeAsync`.
+ * are needed: the caller reads it with `probeAsync`. With `offload`, a large file's hash is
+ * computed in the thread pool and a promise of the probe is returned.
  */
-export function probeSync(absolute: string, needs: ReadNeeds): Probe | undefined {
+export function probeSync(absolute: string, needs: ReadNeeds, offload = false): Probe | Promise<Probe> | undefined {
   if (!needs.bytes) {
     try {
       const stats = statSync(absolute, { throwIfNoEntry: false })
@@ -95,8 +102,13 @@ export function probeSync(absolute: string, needs: ReadNeeds): Probe | undefined
       }
       const after = fstatSync(fd)
       const bytes = buffer.subarray(0, length)
+      const settled = after.size === before.size && after.mtimeMs === before.mtimeMs && length === after.size
+      if (settled && offload && length >= OFF_THREAD_BYTES) {
+        const { mtimeMs } = after
+        return webcrypto.subtle.digest('SHA-256', bytes).then((digest) => present({ size: length, mtimeMs, hash: Buffer.from(digest).toString('hex') }, bytes))
+      }
       last = present({ size: length, mtimeMs: after.mtimeMs, hash: sha256(bytes) }, bytes)
-      if (after.size === before.size && after.mtimeMs === before.mtimeMs && length === after.size) return last
+      if (settled) return last
     } catch (error) {
       return failed(error)
     } finally {

@@ -12,7 +12,7 @@ import { assetsPlugin } from '@hotreload/plugin-assets'
 
 export default defineConfig({
   debounceMs: 20,
-  plugins: [assetsPlugin({ outputDir: 'public' })],
+  plugins: [assetsPlugin({ outDir: 'public' })],
 })
 `
 
@@ -33,6 +33,13 @@ test('assets named __proto__, constructor and prototype are in the manifest file
   assert.deepEqual(Object.keys(manifest).sort(), [...NAMES].sort())
   assert.ok(Object.hasOwn(manifest, '__proto__'))
 
+  // `assets list` is read-only (a dry run writes nothing): a watching instance writes the files.
+  const cli = startCli(['--json'], p.root)
+  t.after(async () => {
+    cli.child.kill('SIGKILL')
+    await cli.exit()
+  })
+  await cli.waitForJson((e) => e.type === 'ready', 'ready')
   const onDisk = JSON.parse(await readFile(p.path('.hotreload/assets-manifest.json'), 'utf8')) as Record<string, { file: string }>
   assert.deepEqual(Object.keys(onDisk).sort(), [...NAMES].sort())
   for (const name of NAMES) {
