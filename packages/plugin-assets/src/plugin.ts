@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
-import { createStagingKey, toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
+import { createStagingKey, toProblem, writeFileAtomic, type FileChange, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
 import { createAssetsCommand, type ManifestView } from './commands.js'
 import { AssetsOptionsError, ManifestWriteError, UnknownAssetError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
@@ -62,7 +62,7 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
   const urlOf = (entry: ManifestEntry): string => opts.publicPath + entry.file.split('/').map(encodeURIComponent).join('/')
 
   /** Stages the next manifest and plans the copies; reads, and writes nothing anywhere. */
-  async function validate(tx: Transaction, at: Paths): Promise<void> {
+  async function validate(tx: Transaction, at: Paths, kernel: Kernel): Promise<void> {
     const claimed = tx.claimed(name)
     // The initial load stages the manifest even when none of its files are assets, so the file
     // always exists and never lists assets deleted while no instance was running.
@@ -74,6 +74,7 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
       ...(at.output !== undefined ? { outDir: at.output } : {}),
       signal: tx.signal,
       read: (change) => tx.read(change),
+      onPoolError: (error) => kernel.log.warn(`assets plugin "${name}": hashing on the main thread instead of worker threads: ${error.message}`),
       onHashed(_, bytes) {
         counters.hashed++
         counters.bytesHashed += bytes
@@ -240,9 +241,12 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     async apply(kernel: Kernel) {
       const at = resolvePaths(kernel.root, opts.dir, opts.manifestPath, opts.outDir, name)
       paths = at
-      const removeClaim = kernel.claimFiles(name, opts.files, (change) => logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined))
+      // By stat: the plugin reads every asset itself (both hashes from one read, a large tree in
+      // worker threads), so the core reading and sha256-hashing them first would double the work.
+      const owns = (change: FileChange) => logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined)
+      const removeClaim = kernel.claimFiles(name, opts.files, owns, { fingerprint: 'stat' })
       const removeExclude = kernel.exclude(ownOutputs(at))
-      kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at))
+      kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at, kernel))
       kernel.hooks.apply.tapPromise(name, (tx) => apply(tx, at))
       kernel.hooks.commit.tapPromise(name, (tx) => commit(tx, at, kernel))
       await writeEmptyManifestIfNoAssets(kernel, at)
