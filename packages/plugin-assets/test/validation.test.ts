@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { createHotReload, type Kernel, type Plugin } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { assetsPlugin } from '../src/index.js'
+import { POOL_MIN_FILES } from '../src/hash-pool.js'
 import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
-import { sha256, startAssets } from './setup.js'
+import { sha256, sri, startAssets } from './setup.js'
 
 const run = promisify(execFile)
 // Over the size the plugin takes from the core's memory: these assets are read from disk.
@@ -183,4 +184,62 @@ test('two instances share one transaction: one unwritable manifest rejects the o
   assert.deepEqual(await readFile(assets.stats().manifestPath), before, 'the healthy instance wrote nothing either')
   assert.equal(assets.manifest()['a.css']?.hash, sha256('a1'))
   assert.equal(cdn.manifest()['b.css']?.hash, sha256('b1'))
+})
+
+test('a large set of assets is hashed in worker threads; one that vanished and one that became a directory are each named, and a fix applies', async (t) => {
+  const initial: Record<string, Uint8Array> = {}
+  for (let i = 0; i < POOL_MIN_FILES + 10; i++) initial[`static/d${i % 7}/f${i}.css`] = randomBytes(200 + i * 13)
+  const saboteur = sabotage(async (kernel) => {
+    await rm(`${kernel.root}/static/new/n5.js`)
+    await rm(`${kernel.root}/static/new/n9.js`)
+    await mkdir(`${kernel.root}/static/new/n9.js`)
+  })
+  const { assets, project, reloader } = await startAssets(t, initial, {}, { before: [saboteur], watch: false })
+  // The initial load went through the pool: every entry is the bytes' sha256 and sha384.
+  const manifest = assets.manifest()
+  assert.equal(Object.keys(manifest).length, POOL_MIN_FILES + 10)
+  for (const [path, bytes] of Object.entries(initial)) {
+    const entry = manifest[path.slice('static/'.length)]
+    assert.equal(entry?.hash, sha256(bytes), path)
+    assert.equal(entry?.integrity, sri(bytes), path)
+    assert.equal(entry?.size, bytes.length, path)
+  }
+  assert.equal(assets.stats().hashed, POOL_MIN_FILES + 10)
+
+  const before = await readFile(assets.stats().manifestPath)
+  await mkdir(project.path('static/new'))
+  for (let i = 0; i < POOL_MIN_FILES; i++) await writeFile(project.path(`static/new/n${i}.js`), `export default ${i}\n`)
+  saboteur.armed = true
+  const rejected = await reloader.reload()
+  assert.equal(rejected.status, 'rejected')
+  const problems = rejected.problems.filter((p) => p.plugin === 'assets').sort((x, y) => String(x.path).localeCompare(String(y.path)))
+  assert.deepEqual(problems.map((p) => [p.code, p.path]), [['HR_ASSETS_UNREADABLE', 'static/new/n5.js'], ['HR_ASSETS_UNREADABLE', 'static/new/n9.js']])
+  assert.match(problems[0]?.message ?? '', /cannot read asset "new\/n5\.js": it vanished while being read/)
+  assert.match(problems[1]?.message ?? '', /cannot read asset "new\/n9\.js": it is now a directory/)
+  // Nothing of the batch is visible: the manifest is the one committed before.
+  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10)
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
+
+  await rm(project.path('static/new/n9.js'), { recursive: true })
+  await writeFile(project.path('static/new/n9.js'), 'fixed')
+  assert.equal((await reloader.reload()).status, 'applied')
+  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10 + POOL_MIN_FILES - 1)
+  assert.equal(assets.manifest()['new/n9.js']?.hash, sha256('fixed'))
+  assert.equal(assets.manifest()['new/n7.js']?.integrity, sri('export default 7\n'))
+})
+
+test('an asset touched without a change runs through the plugin but changes no entry and emits no update', async (t) => {
+  const { assets, project, reloader, events } = await startAssets(t, { 'static/app.css': 'body{}' }, {}, { watch: false })
+  const before = await readFile(assets.stats().manifestPath)
+  const updates = () => events.filter((e) => e.type === 'asset:updated').length
+  const updatesBefore = updates()
+  const later = new Date(Date.now() + 5000)
+  await utimes(project.path('static/app.css'), later, later)
+  const record = await reloader.reload()
+  // Assets are fingerprinted by stat, so a touch is a modification the plugin re-hashes...
+  assert.equal(record.status, 'applied')
+  assert.equal(assets.stats().hashed, 2)
+  // ...to the same bytes: the same entry, no asset:updated event, the manifest file untouched.
+  assert.equal(updates(), updatesBefore)
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
 })
