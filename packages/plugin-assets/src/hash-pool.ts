@@ -8,14 +8,24 @@ export interface PoolJob {
   readonly size: number
 }
 
+/**
+ * A file's digest from the pool. With `withStat`, also the mtime the file had both before and
+ * after it was read (absent when it changed meanwhile), to match against a stat fingerprint.
+ */
+export interface PoolDigest extends AssetDigest {
+  readonly mtimeMs?: number
+}
+
 /** Per job, in the order given: the digest, or the error reading the file (with its `code`). */
-export type PoolOutcome = AssetDigest | Error
+export type PoolOutcome = PoolDigest | Error
 
 export interface PoolOptions {
   /** Worker threads to start (at most one per batch). Default: `defaultPoolThreads()`. */
   readonly threads?: number
   /** Stops the workers and rejects with the signal's reason. */
   readonly signal?: AbortSignal
+  /** Also report each file's mtime, when it did not move during the read (one more fstat per file). */
+  readonly withStat?: boolean
 }
 
 /**
@@ -63,38 +73,46 @@ const CHUNK = 1024 * 1024
 // O_NONBLOCK: a FIFO that now sits at an asset path must not block this thread for a writer.
 const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK || 0)
 const buffer = Buffer.allocUnsafe(CHUNK)
-function digest(path) {
+function digest(path, withStat) {
   const fd = openSync(path, FLAGS)
   try {
     const stats = fstatSync(fd)
     // A directory fails the read below with EISDIR, as a read from the main thread would.
     if (!stats.isFile() && !stats.isDirectory()) return { error: { message: 'it is not a regular file (a FIFO, socket or device now sits at its path)' } }
-    const first = readSync(fd, buffer, 0, CHUNK, null)
-    const more = first === 0 ? 0 : readSync(fd, buffer, first, CHUNK - first, null)
-    if (first + more < CHUNK) {
-      // The whole file in one buffer (the second read saw its end): one-shot hashes, which
-      // skip the per-object setup that dominates for the many small files of a web app.
-      const bytes = buffer.subarray(0, first + more)
-      return { sha256: hash('sha256', bytes, 'hex'), integrity: 'sha384-' + hash('sha384', bytes, 'base64'), size: bytes.length }
+    const result = read(fd)
+    if (withStat) {
+      const after = fstatSync(fd)
+      if (after.mtimeMs === stats.mtimeMs && after.size === stats.size && result.size === after.size) result.mtimeMs = after.mtimeMs
     }
-    const sha256 = createHash('sha256')
-    const sha384 = createHash('sha384')
-    let size = 0
-    for (let n = first + more; n > 0; n = readSync(fd, buffer, 0, CHUNK, null)) {
-      const chunk = buffer.subarray(0, n)
-      sha256.update(chunk)
-      sha384.update(chunk)
-      size += n
-    }
-    return { sha256: sha256.digest('hex'), integrity: 'sha384-' + sha384.digest('base64'), size }
+    return result
   } finally {
     closeSync(fd)
   }
 }
+function read(fd) {
+  const first = readSync(fd, buffer, 0, CHUNK, null)
+  const more = first === 0 ? 0 : readSync(fd, buffer, first, CHUNK - first, null)
+  if (first + more < CHUNK) {
+    // The whole file in one buffer (the second read saw its end): one-shot hashes, which
+    // skip the per-object setup that dominates for the many small files of a web app.
+    const bytes = buffer.subarray(0, first + more)
+    return { sha256: hash('sha256', bytes, 'hex'), integrity: 'sha384-' + hash('sha384', bytes, 'base64'), size: bytes.length }
+  }
+  const sha256 = createHash('sha256')
+  const sha384 = createHash('sha384')
+  let size = 0
+  for (let n = first + more; n > 0; n = readSync(fd, buffer, 0, CHUNK, null)) {
+    const chunk = buffer.subarray(0, n)
+    sha256.update(chunk)
+    sha384.update(chunk)
+    size += n
+  }
+  return { sha256: sha256.digest('hex'), integrity: 'sha384-' + sha384.digest('base64'), size }
+}
 parentPort.on('message', (batch) => {
   const results = batch.paths.map((path) => {
     try {
-      return digest(path)
+      return digest(path, batch.withStat)
     } catch (error) {
       return { error: { code: error && error.code, syscall: error && error.syscall, message: String(error && error.message) } }
     }
@@ -103,7 +121,7 @@ parentPort.on('message', (batch) => {
 })
 `
 
-type WireResult = AssetDigest | { readonly error: { readonly code?: string; readonly syscall?: string; readonly message: string } }
+type WireResult = PoolDigest | { readonly error: { readonly code?: string; readonly syscall?: string; readonly message: string } }
 
 /**
  * Hashes `jobs` (sha256 and sha384 of each file, from one read) in a pool of worker threads
@@ -137,7 +155,7 @@ export async function digestInPool(jobs: readonly PoolJob[], options: PoolOption
       const feed = (worker: Worker): void => {
         if (settled || next >= batches.length) return
         const id = next++
-        worker.postMessage({ id, paths: (batches[id] as number[]).map((i) => (jobs[i] as PoolJob).path) })
+        worker.postMessage({ id, withStat: options.withStat === true, paths: (batches[id] as number[]).map((i) => (jobs[i] as PoolJob).path) })
       }
       for (let t = 0; t < threads; t++) {
         const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })

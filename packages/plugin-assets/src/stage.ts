@@ -3,6 +3,7 @@ import { HotReloadError, isStatFingerprint, type FileChange, type Fingerprint } 
 import { AssetCopyError, AssetReadError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
 import { digestFile, integrityOfAsync, type AssetDigest } from './hash.js'
+import type { EarlyHashes } from './early-hash.js'
 import { digestInPool, worthPooling, type PoolJob, type PoolOutcome } from './hash-pool.js'
 import { fingerprintedName } from './manifest.js'
 import { checkWritableDir, hasCopy } from './output.js'
@@ -35,6 +36,8 @@ export interface StageContext {
    * on the main thread instead, and this is told why. A file that cannot be read is not this.
    */
   onPoolError?(error: Error): void
+  /** Digests computed before the initial scan (the initial load only): taken where they match. */
+  readonly early?: EarlyHashes
 }
 
 /**
@@ -159,13 +162,14 @@ function planOps(changes: readonly FileChange[], ctx: StageContext): Op[] {
 }
 
 /** Digests computed ahead, by the change they belong to. */
-type Prehashed = ReadonlyMap<FileChange, PoolOutcome>
+type Prehashed = Map<FileChange, PoolOutcome>
 
 /**
  * Hashes, in worker threads, the files this stage must read itself when there are enough of
- * them (`worthPooling`): the initial load of a large tree, a checkout. Fewer are left to
- * `hashEntry`, file by file. Resolves with what the pool computed, per change; a failure of
- * the pool itself leaves its files to `hashEntry` too.
+ * them (`worthPooling`): the initial load of a large tree, a checkout. Digests hashed before the
+ * initial scan (`ctx.early`) are taken first, where they match. Fewer files are left to
+ * `hashEntry`, one by one. Resolves with the digests per change; a failure of the pool itself
+ * leaves its files to `hashEntry` too.
  */
 async function prehash(ops: readonly Op[], ctx: StageContext): Promise<Prehashed> {
   const changes: FileChange[] = []
@@ -173,15 +177,17 @@ async function prehash(ops: readonly Op[], ctx: StageContext): Promise<Prehashed
     if (op.type === 'delete' || reusedEntry(op, ctx) !== undefined || readsViaCore(op.change, ctx)) continue
     changes.push(op.change)
   }
-  const jobs: PoolJob[] = changes.map((change) => ({ path: change.absolutePath, size: change.fingerprint?.size ?? 0 }))
-  if (!worthPooling(jobs)) return new Map()
+  const prehashed: Prehashed = ctx.early ? await ctx.early.matching(changes) : new Map()
+  const rest = changes.filter((change) => !prehashed.has(change))
+  const jobs: PoolJob[] = rest.map((change) => ({ path: change.absolutePath, size: change.fingerprint?.size ?? 0 }))
+  if (!worthPooling(jobs)) return prehashed
   try {
     const outcomes = await digestInPool(jobs, { ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) })
-    return new Map(changes.map((change, i) => [change, outcomes[i] as PoolOutcome]))
+    rest.forEach((change, i) => prehashed.set(change, outcomes[i] as PoolOutcome))
   } catch (error) {
     if (!ctx.signal?.aborted) ctx.onPoolError?.(error instanceof Error ? error : new Error(String(error)))
-    return new Map()
   }
+  return prehashed
 }
 
 /**

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { makeTempProject } from '../../../test/helpers/index.js'
+import type { FileChange } from '@hotreload/core'
+import { EarlyHashes } from '../src/early-hash.js'
 import { CHUNK_SIZE } from '../src/hash.js'
 import { digestInPool, POOL_MIN_FILES, worthPooling, type PoolJob } from '../src/hash-pool.js'
 
@@ -132,4 +134,33 @@ test('worthPooling: many files, or a few that add up to many bytes; never a sing
   assert.equal(worthPooling(Array.from({ length: POOL_MIN_FILES - 1 }, () => job(10))), false)
   assert.equal(worthPooling([job(64 * 1024 * 1024), job(1)]), true)
   assert.equal(worthPooling([job(1024 * 1024 * 1024)]), false)
+})
+
+test('early digests are taken only for files whose size and mtime are still those the worker saw', async (t) => {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < POOL_MIN_FILES; i++) files[`f${i}.css`] = `a{b:${String(i).padStart(3, '0')}}`
+  const project = await makeTempProject(files, 'hotreload-assets-pool-')
+  t.after(() => project.cleanup())
+  const early = new EarlyHashes(Object.keys(files).map((name) => project.path(name)))
+  t.after(() => early.close())
+  await early.matching([]) // resolves once the early pass is over
+  // After the pass: f1 rewritten at the same size with a new mtime, f2 only touched.
+  await writeFile(project.path('f1.css'), 'a{b:XYZ}')
+  const later = new Date(Date.now() + 10_000)
+  await utimes(project.path('f1.css'), later, later)
+  await utimes(project.path('f2.css'), later, later)
+  // What the core's stat fingerprints of the files now say.
+  const changes: FileChange[] = await Promise.all(
+    Object.keys(files).map(async (name) => {
+      const { size, mtimeMs } = await stat(project.path(name))
+      return { kind: 'created', path: `static/${name}`, absolutePath: project.path(name), fingerprint: { size, mtimeMs, hash: `stat:${size}:${mtimeMs}` } } as const
+    }),
+  )
+  const matched = await early.matching(changes)
+  assert.deepEqual(
+    changes.filter((c) => !matched.has(c)).map((c) => c.path),
+    ['static/f1.css', 'static/f2.css'],
+  )
+  assert.equal(matched.get(changes[7] as FileChange)?.sha256, (await systemDigests(project.path('f7.css'))).sha256)
+  await early.close()
 })

@@ -243,3 +243,30 @@ test('an asset touched without a change runs through the plugin but changes no e
   assert.equal(updates(), updatesBefore)
   assert.deepEqual(await readFile(assets.stats().manifestPath), before)
 })
+
+test('hashing started before the initial scan is taken only where the file is as the core saw it: edits, additions and removals in between are hashed again', async (t) => {
+  const initial: Record<string, string> = {}
+  for (let i = 0; i < POOL_MIN_FILES + 4; i++) initial[`static/f${i}.css`] = `a{b:${String(i).padStart(3, '0')}}`
+  const project = await makeTempProject(initial, 'hotreload-assets-')
+  t.after(() => project.cleanup())
+  // Applied after the assets plugin, which has started hashing every listed asset by then: same
+  // size, new bytes and a new mtime; one file removed; one added that was never listed.
+  const meddler: Plugin = {
+    name: 'meddler',
+    async apply() {
+      await writeFile(project.path('static/f1.css'), 'a{b:XYZ}')
+      const later = new Date(Date.now() + 10_000)
+      await utimes(project.path('static/f1.css'), later, later)
+      await rm(project.path('static/f2.css'))
+      await writeFile(project.path('static/late.css'), 'late{}')
+    },
+  }
+  const { assets } = await startAssets(t, {}, {}, { project, after: [meddler], watch: false })
+  const manifest = assets.manifest()
+  assert.equal(manifest['f1.css']?.hash, sha256('a{b:XYZ}'))
+  assert.equal(manifest['f1.css']?.integrity, sri('a{b:XYZ}'))
+  assert.equal(manifest['f2.css'], undefined)
+  assert.equal(manifest['late.css']?.hash, sha256('late{}'))
+  assert.equal(manifest['f7.css']?.hash, sha256('a{b:007}'))
+  assert.equal(Object.keys(manifest).length, POOL_MIN_FILES + 4)
+})
