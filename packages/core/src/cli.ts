@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { ConfigFileError } from './errors.js'
+import { runHistory } from './cli-history.js'
 import { createHotReload } from './kernel.js'
 import { createPrinter } from './cli-output.js'
 import type { HotReload, HotReloadEvent, HotReloadOptions, Plugin } from './types.js'
@@ -14,6 +15,7 @@ const USAGE = `Usage: hotreload [command] [options]
 Commands:
   watch              watch and apply changes (default)
   check              validate every watched file once, writing nothing; exit 0 if valid, 1 if not
+  history            the audit trail of transactions, newest first ("history --help" for filters)
   <plugin command>   commands added by plugins, e.g. "backup list"
 
 Options:
@@ -74,10 +76,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
+  // Reads the trail only: no instance, so it runs beside a watching process.
+  if (command === 'history') return runHistory(commandArgs, { options, json, print: (l) => process.stdout.write(`${l}\n`), printError: (l) => process.stderr.write(`${l}\n`) })
   const owner = plugins.find((p: Plugin) => p.commands?.[command])
   const pluginCommand = owner?.commands?.[command]
   if (!pluginCommand) {
-    const known = ['watch', 'check', ...plugins.flatMap((p: Plugin) => Object.keys(p.commands ?? {}))]
+    const known = ['watch', 'check', 'history', ...plugins.flatMap((p: Plugin) => Object.keys(p.commands ?? {}))]
     process.stderr.write(`hotreload: unknown command "${command}". Known commands: ${known.join(', ')}\n`)
     return 2
   }

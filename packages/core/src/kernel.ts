@@ -4,6 +4,7 @@ import { ClosedError, HotReloadError, toErrorInfo } from './errors.js'
 import { EventBus } from './event-bus.js'
 import { FileState } from './file-state.js'
 import { createHooks } from './hooks.js'
+import { createObservability } from './observability.js'
 import { resolveOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
 import { TransactionQueue } from './transaction-queue.js'
@@ -71,7 +72,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   instrumentHooks(hooks, (error, plugin) => reportError(error, `plugin "${plugin}" failed after the transaction`, plugin))
   const matcher = createPathMatcher(resolved.root, resolved.include, resolved.ignore)
   const files = new FileState(resolved.root, matcher)
-  const queue = new TransactionQueue({ hooks, files, options: resolved, counters, emit, reportError, log })
+  const observed = createObservability({ options: resolved, audit: rest.audit, log, reportError, status: () => instance.status() })
+  const queue = new TransactionQueue({ hooks, files, options: resolved, counters, emit, reportError, log, onRecord: (r) => observed.record(r) })
 
   let closed = false
   let closing: Promise<void> | undefined
@@ -163,6 +165,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       })
     },
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
@@ -176,6 +179,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
             reportError(error, 'a close handler failed')
           }
         }
+        await observed.close()
         bus.close()
       })()
       return closing

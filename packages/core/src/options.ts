@@ -38,6 +38,15 @@ const OptionsSchema = Type.Object(
     watch: Type.Optional(Type.Boolean()),
     plugins: Type.Optional(Type.Array(Type.Unknown())),
     logger: Type.Optional(Type.Unknown()),
+    audit: Type.Optional(
+      Type.Union([
+        Type.Boolean(),
+        Type.Object(
+          { maxFileBytes: Type.Optional(Type.Integer({ minimum: 1024 })), maxFiles: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
   },
   { additionalProperties: false },
 )

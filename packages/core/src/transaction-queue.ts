@@ -23,6 +23,8 @@ interface QueueDeps {
   emit(event: EventInput | PluginEvent): void
   reportError(error: unknown, context: string, plugin?: string): void
   readonly log: Logger
+  /** Every finished record, whatever its status: the audit trail and the metrics. */
+  onRecord(record: TransactionRecord): void
 }
 
 interface RunOptions {
@@ -159,13 +161,13 @@ export class TransactionQueue {
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
         for (const p of inputPaths) this.carried.delete(p)
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       // Evaluate every change: the callback also sorts the stale ones out for the caller. The
       // stale paths are carried already, with the state they were tried in.
       if (run.isNew && reconciled.unreadable.length === 0 && !reconciled.changes.map(run.isNew).includes(true)) {
         this.nextId--
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       counters.transactions++
       const elapsed = () => performance.now() - started
@@ -200,6 +202,11 @@ export class TransactionQueue {
       files.release()
       this.running = false
     }
+  }
+
+  private recorded(record: TransactionRecord): TransactionRecord {
+    this.deps.onRecord(record)
+    return record
   }
 
   private async rollback(tx: TransactionContext, cause: unknown): Promise<void> {
@@ -244,6 +251,7 @@ export class TransactionQueue {
     this.records.push(record)
     if (this.records.length > this.deps.options.historyLimit) this.records.shift()
     this.last = record
+    this.recorded(record)
 
     const paths = pathsOf(tx.changes)
     const base = { id: tx.id, reason: tx.reason, changes: summarize(tx.changes), paths, durationMs: record.durationMs }

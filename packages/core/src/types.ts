@@ -1,3 +1,4 @@
+import type { AuditOptions } from './audit.js'
 import type { KernelHooks } from './hooks.js'
 
 /** What happened to one file, as reconciled against the last applied state. */
@@ -223,6 +224,11 @@ export interface HotReloadOptions {
   watch?: boolean
   plugins?: Plugin[]
   logger?: Logger
+  /**
+   * The audit trail in `.hotreload/audit.jsonl`: every transaction, one JSON line, credentials
+   * redacted, rotated at a size cap (see `AuditOptions`). `false` turns it off. Default on.
+   */
+  audit?: boolean | AuditOptions
 }
 
 /** Options after defaults are applied. */
@@ -383,6 +389,12 @@ export interface HotReload extends AsyncIterable<HotReloadEvent> {
   status(): Status
   /** The audit trail, oldest first, bounded by `historyLimit`. */
   history(): readonly TransactionRecord[]
+  /**
+   * The instance's metrics in the Prometheus text exposition format: transactions by status,
+   * stage and per-plugin durations, files watched, raw events, batches, suppressed no-ops, the
+   * last applied time and the current version. Serve it with `metricsHandler(reloader)`.
+   */
+  metrics(): Promise<string>
   /** Stops the watcher, waits for a running transaction, releases every handle. Idempotent. */
   close(): Promise<void>
 }

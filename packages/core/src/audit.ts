@@ -1,0 +1,289 @@
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import picomatch from 'picomatch'
+import { redactValue } from './redact.js'
+import type { TransactionRecord, TransactionStatus } from './types.js'
+
+/**
+ * The persistent audit trail: every finished transaction as one JSON line in
+ * `<stateDir>/audit.jsonl`, rotated to `audit.1.jsonl`, `audit.2.jsonl`... at a size cap.
+ * The writer is off the transaction's path (the line is built and written after the
+ * transaction resolved); the reader serves `hotreload history` without starting an instance.
+ */
+
+/** Size cap of the trail. The defaults keep about 10 MiB: 5 files of at most 2 MiB. */
+export interface AuditOptions {
+  /** A file is rotated before a line would take it past this many bytes. Default 2 MiB. */
+  maxFileBytes?: number
+  /** Files kept, the current one included; the oldest is deleted at rotation. Default 5. */
+  maxFiles?: number
+}
+
+export const DEFAULT_AUDIT_OPTIONS: Readonly<Required<AuditOptions>> = Object.freeze({ maxFileBytes: 2 * 1024 * 1024, maxFiles: 5 })
+
+/** The current file of the trail, inside the state directory. */
+export const AUDIT_FILE = 'audit.jsonl'
+
+/** `audit.jsonl` for 0 (the current file), `audit.N.jsonl` for the N-th older one. */
+function fileName(index: number): string {
+  return index === 0 ? AUDIT_FILE : `audit.${index}.jsonl`
+}
+
+/** Appends records to the trail. Internal: the kernel owns one per instance. */
+export interface AuditWriter {
+  /** Queues the record; it is redacted and written shortly after, never on the caller's path. */
+  append(record: TransactionRecord): void
+  /** Resolves once every queued record is written (or failed and was reported). */
+  flush(): Promise<void>
+  /** Flushes and closes the file. Idempotent; later appends are dropped. */
+  close(): Promise<void>
+}
+
+export interface AuditWriterOptions extends Required<AuditOptions> {
+  /** Absolute state directory, created 0700. */
+  readonly dir: string
+  /** A write failed: the trail misses these records, the transactions are unaffected. */
+  onError(error: unknown): void
+  /** Something the reader of the trail should know (a partial line found at open). */
+  onWarning(message: string): void
+}
+
+/** Opens nothing yet: the directory and file are created at the first append. */
+export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
+  const { dir, maxFileBytes, maxFiles } = options
+  const path = join(dir, AUDIT_FILE)
+  let queue: TransactionRecord[] = []
+  let writing: Promise<void> | undefined
+  let handle: FileHandle | undefined
+  let size = 0
+  // The file ends in a partial line (a crash in the middle of a write): the next write starts
+  // with a newline, so the fragment stays a damaged line of its own and the record stays whole.
+  let torn = false
+  let failing = false
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  async function openFile(): Promise<FileHandle> {
+    if (handle) return handle
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    // The directory may predate us (a backup plugin's): the trail's directory is not for others.
+    if (((await stat(dir)).mode & 0o077) !== 0) await chmod(dir, 0o700)
+    // a+: appends always go to the end (O_APPEND), and the last byte can be read back.
+    const h = await open(path, 'a+', 0o600)
+    try {
+      const st = await h.stat()
+      if ((st.mode & 0o777) !== 0o600) await h.chmod(0o600)
+      size = st.size
+      torn = false
+      if (size > 0) {
+        const last = Buffer.alloc(1)
+        const { bytesRead } = await h.read(last, 0, 1, size - 1)
+        torn = bytesRead === 1 && last[0] !== 0x0a
+        if (torn) options.onWarning(`${path} ends in a partial line (a crash during a write?); it is skipped when read and the next record starts on a new line`)
+      }
+    } catch (error) {
+      await h.close()
+      throw error
+    }
+    handle = h
+    return h
+  }
+
+  async function rotate(): Promise<void> {
+    await handle?.close()
+    handle = undefined
+    if (maxFiles <= 1) {
+      await rm(path, { force: true })
+      return
+    }
+    await rm(join(dir, fileName(maxFiles - 1)), { force: true })
+    for (let i = maxFiles - 2; i >= 0; i--) {
+      try {
+        await rename(join(dir, fileName(i)), join(dir, fileName(i + 1)))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+  }
+
+  async function writeAll(h: FileHandle, text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8')
+    let offset = 0
+    while (offset < bytes.length) {
+      const { bytesWritten } = await h.write(bytes, offset, bytes.length - offset)
+      offset += bytesWritten
+    }
+    size += bytes.length
+  }
+
+  async function write(batch: readonly TransactionRecord[]): Promise<void> {
+    let h = await openFile()
+    let chunk = torn ? '\n' : ''
+    let chunkBytes = chunk.length
+    for (const record of batch) {
+      const line = `${JSON.stringify(redactValue(record))}\n`
+      const bytes = Buffer.byteLength(line)
+      if (size + chunkBytes > 0 && size + chunkBytes + bytes > maxFileBytes) {
+        if (chunk) await writeAll(h, chunk)
+        await rotate()
+        h = await openFile()
+        chunk = ''
+        chunkBytes = 0
+      }
+      chunk += line
+      chunkBytes += bytes
+    }
+    // One write per chunk: a kill can tear only the last line of it, never interleave two.
+    if (chunk) await writeAll(h, chunk)
+    torn = false
+  }
+
+  async function drain(): Promise<void> {
+    // Off the transaction's path: the caller's continuation runs before the line is built.
+    await new Promise((resolve) => setImmediate(resolve))
+    try {
+      while (queue.length > 0) {
+        const batch = queue
+        queue = []
+        try {
+          await write(batch)
+          failing = false
+        } catch (error) {
+          await handle?.close().catch(() => undefined)
+          handle = undefined
+          // One report per outage, not one per transaction while the disk stays full.
+          if (!failing) options.onError(error)
+          failing = true
+        }
+      }
+    } finally {
+      writing = undefined
+    }
+  }
+
+  return {
+    append(record) {
+      if (closed) return
+      queue.push(record)
+      writing ??= drain()
+    },
+    flush: async () => {
+      while (writing) await writing
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true
+        while (writing) await writing
+        await handle?.close()
+        handle = undefined
+      })()
+      return closing
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** Which records `readAudit` returns. Every filter given must hold. */
+export interface AuditQuery {
+  /** Only records that started at or after this time. */
+  readonly since?: Date
+  /** picomatch globs: only records with a change (or a problem) on a matching path. */
+  readonly paths?: readonly string[]
+  /** Only records with one of these statuses. */
+  readonly statuses?: readonly TransactionStatus[]
+  /** At most this many records, the newest. */
+  readonly limit?: number
+}
+
+/** What `readAudit` found: the records newest first, and the lines it had to skip. */
+export interface AuditReadResult {
+  readonly records: TransactionRecord[]
+  /** One message per damaged or partial line skipped, naming the file and the line number. */
+  readonly warnings: string[]
+}
+
+/**
+ * Reads the trail in `dir` across rotations and restarts, newest first, applying `query`. A
+ * damaged line (a crash in the middle of a write leaves a partial last line) is skipped with a
+ * warning. A missing trail is an empty result. Values are redacted again on the way out, so a
+ * trail written before a redaction rule existed prints safely too.
+ */
+export async function readAudit(dir: string, query: AuditQuery = {}): Promise<AuditReadResult> {
+  const records: TransactionRecord[] = []
+  const warnings: string[] = []
+  const limit = query.limit ?? Infinity
+  const statuses = query.statuses ? new Set<string>(query.statuses) : undefined
+  const matches = query.paths && query.paths.length > 0 ? picomatch([...query.paths], { dot: true }) : undefined
+  const since = query.since?.getTime()
+
+  for (const name of await trailFiles(dir)) {
+    if (records.length >= limit) break
+    let text: string
+    try {
+      text = await readFile(join(dir, name), 'utf8')
+    } catch (error) {
+      // Rotated away by a running instance between the listing and the read.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw error
+    }
+    const lines = text.split('\n')
+    for (let i = lines.length - 1; i >= 0 && records.length < limit; i--) {
+      const line = lines[i] ?? ''
+      if (line.trim() === '') continue
+      const record = parseLine(line)
+      if (!record) {
+        const partial = i === lines.length - 1 ? ' (a partial last line: a crash during a write)' : ''
+        warnings.push(`${join(dir, name)}:${i + 1}: a damaged line was skipped${partial}`)
+        continue
+      }
+      if (statuses && !statuses.has(record.status)) continue
+      if (since !== undefined && !(Date.parse(record.startedAt) >= since)) continue
+      if (matches && !pathsOf(record).some((p) => matches(p))) continue
+      records.push(redactValue(record))
+    }
+  }
+  return { records, warnings }
+}
+
+/** The trail's files, newest first: `audit.jsonl`, `audit.1.jsonl`, `audit.2.jsonl`... */
+async function trailFiles(dir: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const indexed: [number, string][] = []
+  for (const name of names) {
+    if (name === AUDIT_FILE) indexed.push([0, name])
+    const m = /^audit\.(\d+)\.jsonl$/.exec(name)
+    if (m) indexed.push([Number(m[1]), name])
+  }
+  return indexed.sort((a, b) => a[0] - b[0]).map(([, name]) => name)
+}
+
+function parseLine(line: string): TransactionRecord | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const r = value as Partial<TransactionRecord>
+  if (typeof r.id !== 'number' || typeof r.status !== 'string' || typeof r.startedAt !== 'string' || !Array.isArray(r.changes)) return undefined
+  return { ...r, problems: Array.isArray(r.problems) ? r.problems : [], plugins: Array.isArray(r.plugins) ? r.plugins : [] } as TransactionRecord
+}
+
+function pathsOf(record: TransactionRecord): string[] {
+  const out: string[] = []
+  for (const c of record.changes) {
+    out.push(c.path)
+    if (c.from !== undefined) out.push(c.from)
+  }
+  for (const p of record.problems) if (p.path !== undefined) out.push(p.path)
+  return out
+}
