@@ -21,6 +21,7 @@ export interface ReloadMetrics {
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 // Pre-created at 0 so a rate() over them works before the first of each; `aborted` comes with kernel v2.
 const STATUSES: readonly (TransactionStatus | 'aborted')[] = ['applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'unchanged']
+const STAGES = ['detect', 'validate', 'prepare', 'apply', 'commit', 'notify'] as const
 
 // Fields kernel v2 adds to every record; read when present so the metrics work on either shape.
 type StageTimes = Readonly<Record<string, number | undefined>>
@@ -59,8 +60,8 @@ export function createMetrics(source: MetricsSource): ReloadMetrics {
 function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom['Registry']>; observe: (record: TransactionRecord) => void } {
   const registry = new prom.Registry()
   const registers = [registry]
-  // Labels are a status, a stage or a plugin name: bounded sets. Never a path, which would make
-  // one series per file.
+  // Labels are a status or a plugin name: bounded sets. Never a path, which would make one
+  // series per file.
   const transactions = new prom.Counter({
     name: 'hotreload_transactions_total',
     help: 'Transactions finished, by status (applied, rejected, rolled-back, aborted, dry-run, unchanged).',
@@ -68,27 +69,22 @@ function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom
     registers,
   })
   for (const status of STATUSES) transactions.labels(status).inc(0)
+  // Histograms carry no label: one per stage, so every consumer of the text format (some
+  // parsers fold the series of a labelled histogram together) reads each one whole.
   const duration = new prom.Histogram({
     name: 'hotreload_transaction_duration_seconds',
-    help: 'Time from the start of a transaction to its record, by status.',
-    labelNames: ['status'] as const,
+    help: 'Time from the start of a transaction to its record, whatever its status.',
     buckets: BUCKETS,
     registers,
   })
-  const stages = new prom.Histogram({
-    name: 'hotreload_stage_duration_seconds',
-    help: 'Time spent in each stage of a transaction (detect, validate, prepare, apply, commit, notify).',
-    labelNames: ['stage'] as const,
-    buckets: BUCKETS,
-    registers,
-  })
-  const pluginStages = new prom.Histogram({
-    name: 'hotreload_plugin_stage_duration_seconds',
-    help: "Time a plugin's taps took in each stage.",
-    labelNames: ['plugin', 'stage'] as const,
-    buckets: BUCKETS,
-    registers,
-  })
+  const stages = new Map<string, InstanceType<Prom['Histogram']>>()
+  const pluginStages = new Map<string, InstanceType<Prom['Counter']>>()
+  for (const stage of STAGES) {
+    stages.set(stage, new prom.Histogram({ name: `hotreload_${stage}_duration_seconds`, help: `Time spent in the ${stage} stage of a transaction.`, buckets: BUCKETS, registers }))
+    // Per plugin, the time its taps took: a counter of seconds (rate() over it against
+    // hotreload_transactions_total gives the mean), labelled by plugin only.
+    pluginStages.set(stage, new prom.Counter({ name: `hotreload_plugin_${stage}_seconds_total`, help: `Time each plugin's ${stage} taps took, summed.`, labelNames: ['plugin'], registers }))
+  }
   let lastApplied = 0
   const counters = () => source.status().counters
   new prom.Gauge({
@@ -135,11 +131,11 @@ function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom
     registry,
     observe(record) {
       transactions.labels(record.status).inc()
-      duration.labels(record.status).observe(seconds(record.durationMs))
+      duration.observe(seconds(record.durationMs))
       const timed = record as TimedRecord
-      for (const [stage, ms] of Object.entries(timed.stages ?? {})) if (ms !== undefined) stages.labels(stage).observe(seconds(ms))
+      for (const [stage, ms] of Object.entries(timed.stages ?? {})) if (ms !== undefined) stages.get(stage)?.observe(seconds(ms))
       for (const [plugin, times] of Object.entries(timed.pluginStages ?? {})) {
-        for (const [stage, ms] of Object.entries(times)) if (ms !== undefined) pluginStages.labels(plugin, stage).observe(seconds(ms))
+        for (const [stage, ms] of Object.entries(times)) if (ms !== undefined) pluginStages.get(stage)?.labels(plugin).inc(seconds(ms))
       }
       if (record.status === 'applied') lastApplied = (Date.parse(record.startedAt) + record.durationMs) / 1000
     },
