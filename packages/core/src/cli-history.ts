@@ -42,15 +42,10 @@ export async function runHistory(args: readonly string[], context: HistoryContex
         path: { type: 'string', multiple: true },
         status: { type: 'string', multiple: true },
         limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
     }).values
   } catch (error) {
     return usage(context, error instanceof Error ? error.message : String(error))
-  }
-  if (values.help) {
-    context.print(HISTORY_USAGE)
-    return 0
   }
   const since = values.since === undefined ? undefined : parseSince(values.since)
   if (since === null) return usage(context, `--since "${values.since}" is neither an ISO time nor a span such as 15m, 2h or 7d`)

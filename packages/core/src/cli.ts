@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { ConfigFileError } from './errors.js'
-import { runHistory } from './cli-history.js'
+import { HISTORY_USAGE, runHistory } from './cli-history.js'
 import { createHotReload } from './kernel.js'
 import { createPrinter } from './cli-output.js'
 import type { HotReload, HotReloadEvent, HotReloadOptions, Plugin } from './types.js'
@@ -52,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) return print(USAGE, 0)
+  if (values.help) return print(positionals[0] === 'history' ? HISTORY_USAGE : USAGE, 0)
   if (values.version) return print(readVersion(), 0)
 
   const json = values.json ?? false

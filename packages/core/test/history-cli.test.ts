@@ -105,6 +105,9 @@ test('hotreload history reads the trail across restarts, newest first, and filte
   assert.match(bad.stderr, /--status "applyed" is not a status; use one of applied, rejected, rolled-back, aborted, dry-run, unchanged/)
   assert.equal((await runCli(['history', '--since', 'yesterday'], project.root)).code, 2)
   assert.equal((await runCli(['history', '--limit', '0'], project.root)).code, 2)
+  const help = await runCli(['history', '--help'], project.root)
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /^Usage: hotreload history/)
 
   // Reading started no instance: no plugin applied in a child, and the trail is as it was.
   assert.deepEqual(await markers(project.root), [])
