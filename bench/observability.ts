@@ -77,8 +77,7 @@ async function block(side: Side, count: number): Promise<{ ms: number; cpuMs: nu
   return { ms, cpuMs: (used.user + used.system) / 1000 / count }
 }
 
-async function perRecord(records: readonly TransactionRecord[], repeat: number): Promise<{ metricsUs: number; auditUs: number; auditCpuUs: number }> {
-  const status = (): Status => ({ version: 1, root: '/', watching: false, files: 1, busy: false, pending: [], counters: { rawEvents: 0, batches: 0, suppressed: 0, transactions: 0, applied: 0, rejected: 0, rolledBack: 0 }, plugins: [], closed: false })
+async function perRecord(records: readonly TransactionRecord[], repeat: number, status: () => Status): Promise<{ metricsUs: number; auditUs: number; auditCpuUs: number }> {
   const metrics = createMetrics({ status })
   await metrics.text() // prom-client loaded before timing
   const metricsSamples: number[] = []
@@ -134,7 +133,7 @@ export async function benchObservability(options: { quick?: boolean; log?: (line
     }
     options.log?.(`  observability: ${rounds} rounds of ${txPerBlock} transactions per side done`)
     const records = on.reloader.history()
-    const costs = await perRecord(records, options.quick ? 3 : 15)
+    const costs = await perRecord(records, options.quick ? 3 : 15, () => on.reloader.status())
     return {
       txWithoutAuditMs: median(samples.off) ?? 0,
       txWithAuditMs: median(samples.on) ?? 0,

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import picomatch from 'picomatch'
 import { redactValue } from './redact.js'
-import type { TransactionRecord, TransactionStatus } from './types.js'
+import type { TransactionRecord, TransactionStatus } from './record.js'
 
 /**
  * The persistent audit trail: every finished transaction as one JSON line in

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
 import { readAudit } from './audit.js'
 import { formatLocated } from './errors.js'
-import { stateDirOf } from './observability.js'
 import { resolveOptions } from './options.js'
 import { redactSecrets } from './redact.js'
-import type { HotReloadOptions, TransactionRecord, TransactionStatus } from './types.js'
+import type { HotReloadOptions } from './options.js'
+import type { TransactionRecord, TransactionStatus } from './record.js'
 
 const STATUSES: readonly string[] = ['applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'unchanged']
 
@@ -57,7 +57,7 @@ export async function runHistory(args: readonly string[], context: HistoryContex
 
   let dir: string
   try {
-    dir = stateDirOf(resolveOptions(context.options, 'hotreload.config').resolved)
+    dir = resolveOptions(context.options, 'hotreload.config').resolved.stateDir
   } catch (error) {
     context.printError(`hotreload history: ${redactSecrets(error instanceof Error ? error.message : String(error))}`)
     return 2
@@ -93,12 +93,12 @@ function parseSince(text: string): Date | null {
 /** One line per transaction; a rejected one ends with its problems as `file:line:col: message`. */
 function describe(r: TransactionRecord): string {
   const changes = r.changes.map((c) => (c.from ? `${c.from} → ${c.path}` : c.kind === 'modified' ? c.path : `${c.path} (${c.kind})`)).join(', ') || '-'
-  const head = `${r.startedAt} #${r.id} v${r.version} ${r.status.padEnd(11)} ${r.reason.padEnd(7)} ${changes} (${Math.round(r.durationMs)} ms)`
-  const abort = (r as { abort?: { code: string; message: string } }).abort
+  // The run id tells restarts apart: ids count from 1 in every run, versions go on.
+  const head = `${r.startedAt} ${String(r.runId ?? '-').slice(0, 8)} #${r.id} v${r.version} ${r.status.padEnd(11)} ${r.reason.padEnd(7)} ${changes} (${Math.round(r.durationMs)} ms)`
   let detail = ''
   if (r.problems.length > 0) detail = `: ${r.problems.map((p) => `${formatLocated({ ...p, hint: undefined })} [${p.plugin}]`).join('; ')}`
   else if (r.error) detail = `: ${formatLocated({ ...r.error, hint: undefined })}`
-  else if (abort) detail = `: ${abort.code} ${abort.message}`
+  else if (r.abort) detail = `: ${r.abort.code} ${r.abort.message}${r.abort.plugin ? ` [${r.abort.plugin}]` : ''}`
   // A message spanning lines (a code frame) would break the one-line-per-transaction shape.
   return `${head}${detail}`.replace(/\s*\n\s*/g, ' ')
 }

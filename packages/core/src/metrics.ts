@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HotReload, Status, TransactionRecord, TransactionStatus } from './types.js'
+import type { HotReload, Status } from './plugin.js'
+import { STAGES, type StageName, type TransactionRecord, type TransactionStatus } from './record.js'
 
 type Prom = typeof import('prom-client')
 
@@ -12,6 +13,11 @@ export interface MetricsSource {
 export interface ReloadMetrics {
   /** Counts and times one finished transaction. Cheap: a few map updates, no I/O. */
   observe(record: TransactionRecord): void
+  /**
+   * Times a stage the record cannot hold: notify runs after the record is made. `plugin`
+   * for one tap's time, without it for the whole stage.
+   */
+  observeStage(stage: StageName, ms: number, plugin?: string): void
   /** The Prometheus text exposition format of every metric of this instance. */
   text(): Promise<string>
 }
@@ -19,16 +25,8 @@ export interface ReloadMetrics {
 // Stage and transaction times are milliseconds to seconds: 0.5 ms (a no-op) to 10 s (the
 // default stage time limit).
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-// Pre-created at 0 so a rate() over them works before the first of each; `aborted` comes with kernel v2.
-const STATUSES: readonly (TransactionStatus | 'aborted')[] = ['applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'unchanged']
-const STAGES = ['detect', 'validate', 'prepare', 'apply', 'commit', 'notify'] as const
-
-// Fields kernel v2 adds to every record; read when present so the metrics work on either shape.
-type StageTimes = Readonly<Record<string, number | undefined>>
-interface TimedRecord {
-  readonly stages?: StageTimes
-  readonly pluginStages?: Readonly<Record<string, StageTimes>>
-}
+// Pre-created at 0, so a rate() over each works before its first transaction.
+const STATUSES: readonly TransactionStatus[] = ['applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'unchanged']
 
 /**
  * Creates the metrics of one instance on a registry of its own (never prom-client's global one,
@@ -37,12 +35,11 @@ interface TimedRecord {
  * startup, and records that finish before it is there are counted once it is.
  */
 export function createMetrics(source: MetricsSource): ReloadMetrics {
-  let backlog: TransactionRecord[] | undefined = []
-  let observe: ((record: TransactionRecord) => void) | undefined
+  let backlog: (() => void)[] | undefined = []
+  let built: ReturnType<typeof build> | undefined
   const ready = import('prom-client').then((prom) => {
-    const built = build(prom, source)
-    observe = built.observe
-    for (const record of backlog ?? []) observe(record)
+    built = build(prom, source)
+    for (const replay of backlog ?? []) replay()
     backlog = undefined
     return built.registry
   })
@@ -50,14 +47,18 @@ export function createMetrics(source: MetricsSource): ReloadMetrics {
   ready.catch(() => undefined)
   return {
     observe(record) {
-      if (observe) observe(record)
-      else backlog?.push(record)
+      if (built) built.observe(record)
+      else backlog?.push(() => built?.observe(record))
+    },
+    observeStage(stage, ms, plugin) {
+      if (built) built.observeStage(stage, ms, plugin)
+      else backlog?.push(() => built?.observeStage(stage, ms, plugin))
     },
     text: async () => (await ready).metrics(),
   }
 }
 
-function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom['Registry']>; observe: (record: TransactionRecord) => void } {
+function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom['Registry']> } & Omit<ReloadMetrics, 'text'> {
   const registry = new prom.Registry()
   const registers = [registry]
   // Labels are a status or a plugin name: bounded sets. Never a path, which would make one
@@ -132,12 +133,15 @@ function build(prom: Prom, source: MetricsSource): { registry: InstanceType<Prom
     observe(record) {
       transactions.labels(record.status).inc()
       duration.observe(seconds(record.durationMs))
-      const timed = record as TimedRecord
-      for (const [stage, ms] of Object.entries(timed.stages ?? {})) if (ms !== undefined) stages.get(stage)?.observe(seconds(ms))
-      for (const [plugin, times] of Object.entries(timed.pluginStages ?? {})) {
+      for (const [stage, ms] of Object.entries(record.stages)) if (ms !== undefined) stages.get(stage)?.observe(seconds(ms))
+      for (const [plugin, times] of Object.entries(record.pluginStages)) {
         for (const [stage, ms] of Object.entries(times)) if (ms !== undefined) pluginStages.get(stage)?.labels(plugin).inc(seconds(ms))
       }
       if (record.status === 'applied') lastApplied = (Date.parse(record.startedAt) + record.durationMs) / 1000
+    },
+    observeStage(stage, ms, plugin) {
+      if (plugin === undefined) stages.get(stage)?.observe(seconds(ms))
+      else pluginStages.get(stage)?.labels(plugin).inc(seconds(ms))
     },
   }
 }

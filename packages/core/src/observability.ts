@@ -1,8 +1,13 @@
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { createAuditWriter, DEFAULT_AUDIT_OPTIONS, type AuditOptions, type AuditWriter } from './audit.js'
 import { HotReloadError } from './errors.js'
-import { createMetrics } from './metrics.js'
-import type { Logger, ResolvedOptions, Status, TransactionRecord } from './types.js'
+import type { KernelHooks } from './hooks.js'
+import { createMetrics, type ReloadMetrics } from './metrics.js'
+import type { Logger } from './logger.js'
+import type { Status } from './plugin.js'
+import type { TransactionRecord } from './record.js'
+import type { ResolvedOptions } from './settings.js'
 
 /**
  * Where every finished transaction record goes besides `history()`: the audit trail and the
@@ -22,13 +27,9 @@ export interface ObservabilityDeps {
   readonly audit: boolean | AuditOptions | undefined
   readonly log: Logger
   readonly status: () => Status
+  /** The kernel's hooks: notify runs after the record is made, so it is timed on the hook. */
+  readonly hooks: KernelHooks
   reportError(error: unknown, context: string): void
-}
-
-/** The directory of the trail: the framework's state directory under the root. */
-export function stateDirOf(options: ResolvedOptions): string {
-  // Kernel v2 resolves `stateDir` (absolute); before it, the fixed `.hotreload`.
-  return (options as { stateDir?: string }).stateDir ?? join(options.root, '.hotreload')
 }
 
 /**
@@ -38,7 +39,8 @@ export function stateDirOf(options: ResolvedOptions): string {
  */
 export function createObservability(deps: ObservabilityDeps): Observability {
   const metrics = createMetrics({ status: deps.status })
-  const dir = stateDirOf(deps.options)
+  timeNotify(deps.hooks, metrics)
+  const dir = deps.options.stateDir
   const writer: AuditWriter | undefined =
     deps.audit === false || deps.options.dryRun
       ? undefined
@@ -67,4 +69,39 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       await writer?.close()
     },
   }
+}
+
+/**
+ * Times the notify stage per tap and whole: from its call to the last tap settling. The kernel
+ * never awaits notify, so the notifies of two transactions may overlap; each call is told apart
+ * by its record. Taps are timed as the kernel's guard left them (promise taps that always
+ * settle, at the latest at `notifyTimeoutMs`).
+ */
+function timeNotify(hooks: KernelHooks, metrics: ReloadMetrics): void {
+  const running = new WeakMap<TransactionRecord, { readonly start: number; left: number }>()
+  const settled = (record: TransactionRecord, plugin: string, start: number) => {
+    const now = performance.now()
+    metrics.observeStage('notify', now - start, plugin)
+    const call = running.get(record)
+    if (call && --call.left === 0) {
+      running.delete(record)
+      metrics.observeStage('notify', now - call.start)
+    }
+  }
+  hooks.notify.intercept({
+    call: (record) => {
+      if (hooks.notify.taps.length > 0) running.set(record, { start: performance.now(), left: hooks.notify.taps.length })
+    },
+    register: (tap) => {
+      if (tap.type !== 'promise') return tap
+      const fn = tap.fn as (record: TransactionRecord) => Promise<void>
+      return {
+        ...tap,
+        fn: (record: TransactionRecord) => {
+          const start = performance.now()
+          return fn(record).finally(() => settled(record, tap.name, start))
+        },
+      }
+    },
+  })
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { appendFile, open, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +26,7 @@ function captureLogger(): Logger & { warnings: string[] } {
   return { warnings, debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {} }
 }
 
-test('every status reaches the trail as one JSON line: applied, rejected, rolled back, unchanged, dry run', async (t) => {
+test('every status reaches the trail as one JSON line: applied, rejected, aborted, rolled back, unchanged, dry run', async (t) => {
   const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
   t.after(() => project.cleanup())
   const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], watch: false, plugins: [outcomesPlugin()] })
@@ -36,12 +36,13 @@ test('every status reaches the trail as one JSON line: applied, rejected, rolled
     outcomes.push((await reloader.reload({ paths: ['conf/a.json'], ...options })).status)
   }
   await step('{"problem":"n must be a number"}')
+  await step('{"abort":"instance b voted no"}')
   await step('{"fail":"the cache refused the swap"}')
   await step('{"n":1}')
   await step('{"n":2}', { dryRun: true })
   await step('{"n":2}')
   await reloader.close()
-  assert.deepEqual(outcomes, ['applied', 'rejected', 'rolled-back', 'unchanged', 'dry-run', 'applied'])
+  assert.deepEqual(outcomes, ['applied', 'rejected', 'aborted', 'rolled-back', 'unchanged', 'dry-run', 'applied'])
 
   const written = await lines(trailFile(project.root))
   assert.deepEqual(
@@ -52,8 +53,14 @@ test('every status reaches the trail as one JSON line: applied, rejected, rolled
   assert.equal(rejected?.reason, 'manual')
   assert.deepEqual(rejected?.changes, [{ kind: 'modified', path: 'conf/a.json' }])
   assert.deepEqual(rejected?.problems.map((p) => [p.path, p.line, p.column, p.message]), [['conf/a.json', 1, 2, 'n must be a number']])
-  assert.equal(written[2]?.error?.message, 'the cache refused the swap')
-  assert.equal(written[5]?.version, 2)
+  assert.deepEqual(written[2]?.abort, { code: 'HR_TEST_ABORT', message: 'instance b voted no', plugin: 'outcomes' })
+  assert.equal(written[3]?.error?.message, 'the cache refused the swap')
+  assert.equal(written[6]?.version, 2)
+  // Kernel v2's fields: one run id, the time of each stage that ran, per plugin too.
+  assert.deepEqual(new Set(written.map((r) => r.runId)), new Set([reloader.runId]))
+  assert.deepEqual(Object.keys(written[6]?.stages ?? {}).sort(), ['apply', 'commit', 'detect', 'prepare', 'validate'])
+  assert.ok(Object.keys(written[6]?.pluginStages['outcomes'] ?? {}).includes('apply'))
+  assert.deepEqual(Object.keys(written[1]?.stages ?? {}).sort(), ['detect', 'validate'], 'a rejection stops after validate')
   // What the trail holds is what history() held, field for field.
   for (const record of reloader.history()) {
     assert.deepEqual(
@@ -82,7 +89,9 @@ test('a dry-run session and audit: false write no trail at all', async (t) => {
     const record = await reloader.reload({ paths: ['conf/a.json'] })
     await reloader.close()
     assert.equal(record.status, options.dryRun ? 'dry-run' : 'applied')
-    await assert.rejects(stat(trailDir(project.root)), { code: 'ENOENT' }, `${JSON.stringify(options)} created .hotreload`)
+    // A dry run writes nothing at all; without a trail, the state file (the version) remains.
+    const absent = options.dryRun ? trailDir(project.root) : trailFile(project.root)
+    await assert.rejects(stat(absent), { code: 'ENOENT' }, `${JSON.stringify(options)} created ${absent}`)
   }
 })
 
@@ -233,8 +242,8 @@ test('credentials inside values never reach the trail', async (t) => {
 test('a trail that cannot be written is an error event; transactions go on', async (t) => {
   const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
   t.after(() => project.cleanup())
-  // A file where the state directory should be: every append fails.
-  await writeFile(trailDir(project.root), 'not a directory')
+  // A directory where the trail's file should be: every append fails, the state file works.
+  await mkdir(trailFile(project.root), { recursive: true })
   const events: HotReloadEvent[] = []
   const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], watch: false, plugins: [outcomesPlugin()], onEvent: (e) => events.push(e) })
   t.after(() => reloader.close())

@@ -40,14 +40,15 @@ export default { include: ['conf/**/*'], debounceMs: 20, plugins: [plugin] }
 
 async function trailProject() {
   const project = await makeTempProject({ 'hotreload.config.ts': CONFIG, 'conf/a.json': '{"n":1}', 'conf/b.json': '{"n":1}' })
-  const options = await loadConfigFile(project.path('hotreload.config.ts'))
-  // Two runs of the same project: the trail must read across the restart.
-  const first = await createHotReload({ ...options, watch: false })
+  // Two runs of the same project (a plugin object is used once: the config is loaded per run):
+  // the trail must read across the restart.
+  const load = () => loadConfigFile(project.path('hotreload.config.ts'))
+  const first = await createHotReload({ ...(await load()), watch: false })
   await project.write('conf/b.json', '{"problem":"b is broken"}')
   await first.reload({ paths: ['conf/b.json'] })
   await first.close()
   await project.write('conf/b.json', '{"n":2}')
-  const second = await createHotReload({ ...options, watch: false })
+  const second = await createHotReload({ ...(await load()), watch: false })
   await project.write('conf/a.json', '{"fail":"pool refused postgres://admin:hunter2@db.internal/app"}')
   await second.reload({ paths: ['conf/a.json'] })
   await second.close()
@@ -70,7 +71,12 @@ test('hotreload history reads the trail across restarts, newest first, and filte
     lines.map((l) => / (applied|rejected|rolled-back) /.exec(l)?.[1]),
     ['rolled-back', 'applied', 'rejected', 'applied'],
   )
-  assert.match(lines[0] ?? '', /#2 v1 rolled-back manual {2}conf\/a\.json \(\d+ ms\): pool refused postgres:\/\/\[redacted\]@db\.internal\/app/)
+  // The second run goes on from version 2 (its initial load) and has its own run id.
+  assert.match(lines[0] ?? '', /^\S+Z [0-9a-f-]{8} #2 v2 rolled-back manual {2}conf\/a\.json \(\d+ ms\): pool refused postgres:\/\/\[redacted\]@db\.internal\/app/)
+  const runs = lines.map((l) => l.split(' ')[1])
+  assert.equal(runs[0], runs[1])
+  assert.equal(runs[2], runs[3])
+  assert.notEqual(runs[0], runs[2])
   assert.match(lines[2] ?? '', /rejected +manual +conf\/b\.json \(\d+ ms\): conf\/b\.json:1:2: b is broken \[outcomes\]$/)
   assert.ok(!all.stdout.includes('hunter2'))
 

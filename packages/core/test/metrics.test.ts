@@ -49,6 +49,7 @@ test('the transaction counters move by one for each outcome, with the duration, 
 
   const steps: [string, string, { dryRun?: boolean }?][] = [
     ['{"problem":"bad"}', 'rejected'],
+    ['{"abort":"voted no"}', 'aborted'],
     ['{"fail":"broke"}', 'rolled-back'],
     ['{"n":1}', 'unchanged'],
     ['{"n":2}', 'dry-run', { dryRun: true }],
@@ -64,6 +65,19 @@ test('the transaction counters move by one for each outcome, with the duration, 
     before = after
   }
   assert.equal(value(before, 'hotreload_version'), 2)
+  // Every stage that ran was timed: the initial load and the last edit applied (detect to
+  // commit), and detect ran in all but the unchanged one.
+  assert.equal(histogramCount(before, 'hotreload_commit_duration_seconds'), 2)
+  assert.equal(histogramCount(before, 'hotreload_detect_duration_seconds'), 6)
+  assert.equal(histogramCount(before, 'hotreload_prepare_duration_seconds'), 4, 'applied twice, aborted, rolled back')
+  assert.ok(value(before, 'hotreload_plugin_validate_seconds_total', { plugin: 'outcomes' }) > 0)
+  // Notify runs after the record, unawaited: timed on the hook, once per finished transaction
+  // (all but the unchanged one), whole and per plugin.
+  const notified = await waitFor(async () => {
+    const m = await scrape(reloader)
+    return histogramCount(m, 'hotreload_notify_duration_seconds') === 6 ? m : undefined
+  }, { message: 'six notify stages timed' })
+  assert.ok(value(notified, 'hotreload_plugin_notify_seconds_total', { plugin: 'outcomes' }) > 0)
   assert.ok(value(before, 'hotreload_last_applied_timestamp_seconds') >= firstApplied)
   for (const status of ['applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'unchanged']) assert.ok(status in byStatus(before), `${status} is exposed at 0 too`)
 })
