@@ -1,5 +1,6 @@
 import { styleText } from 'node:util'
 import { formatLocated, HotReloadError } from './errors.js'
+import { redactSecrets, redactValue } from './redact.js'
 import type { Problem } from './errors.js'
 import type { HotReloadEvent } from './events.js'
 import type { Plugin } from './plugin.js'
@@ -17,7 +18,8 @@ export function createPrinter({ json, color }: { json: boolean; color: boolean }
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text)
   const out = (line: string) => process.stdout.write(`${line}\n`)
   const err = (line: string) => process.stderr.write(`${line}\n`)
-  const redact = (event: HotReloadEvent) => plugins.reduce((e, p) => (p.redactEvent ? p.redactEvent(e) : e), event)
+  // Plugins mask by key name; then credentials inside any value (URLs, Authorization headers).
+  const redact = (event: HotReloadEvent) => redactValue(plugins.reduce((e, p) => (p.redactEvent ? p.redactEvent(e) : e), event))
 
   const problemLine = (p: Problem) =>
     `  ${paint('red', '✗')} ${formatLocated(p)}${p.keyPath ? paint('dim', ` [${p.keyPath}]`) : ''}${paint('dim', ` (${p.plugin})`)}`
@@ -69,11 +71,11 @@ export function createPrinter({ json, color }: { json: boolean; color: boolean }
     summary(ok: boolean, last: TransactionRecord | undefined) {
       if (json) return
       const files = last?.changes.length ?? 0
-      out(ok ? paint('green', `✓ valid (${files} files checked)`) : paint('red', `✗ invalid: ${last?.problems.length ?? 0} problem(s)${last?.error ? `: ${last.error.message}` : ''}`))
+      out(ok ? paint('green', `✓ valid (${files} files checked)`) : paint('red', `✗ invalid: ${last?.problems.length ?? 0} problem(s)${last?.error ? `: ${redactSecrets(last.error.message)}` : ''}`))
     },
     /** One clear message for an error that stops the command. */
     fatal(error: unknown, context = 'hotreload') {
-      const text = error instanceof HotReloadError ? formatLocated(error) : error instanceof Error ? error.message : String(error)
+      const text = redactSecrets(error instanceof HotReloadError ? formatLocated(error) : error instanceof Error ? error.message : String(error))
       if (json) {
         const code = error instanceof HotReloadError ? error.code : 'HR_FATAL'
         out(JSON.stringify({ type: 'error', version: 0, paths: [], time: new Date().toISOString(), error: { code, message: text } }))

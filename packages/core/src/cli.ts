@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { ConfigFileError } from './errors.js'
+import { HISTORY_USAGE, runHistory } from './cli-history.js'
 import { createHotReload } from './kernel.js'
 import { createPrinter } from './cli-output.js'
 import type { HotReloadEvent } from './events.js'
@@ -16,6 +17,7 @@ const USAGE = `Usage: hotreload [command] [options]
 Commands:
   watch              watch and apply changes (default)
   check              validate every watched file once, writing nothing; exit 0 if valid, 1 if not
+  history            the audit trail of transactions, newest first ("history --help" for filters)
   <plugin command>   commands added by plugins, e.g. "backup list"
 
 Options:
@@ -52,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) return print(USAGE, 0)
+  if (values.help) return print(positionals[0] === 'history' ? HISTORY_USAGE : USAGE, 0)
   if (values.version) return print(readVersion(), 0)
 
   const json = values.json ?? false
@@ -76,10 +78,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
+  // Reads the trail only: no instance, so it runs beside a watching process.
+  if (command === 'history') return runHistory(commandArgs, { options, json, print: (l) => process.stdout.write(`${l}\n`), printError: (l) => process.stderr.write(`${l}\n`) })
   // A plugin's command is named after the plugin: `hotreload backup list`, `hotreload assets`.
   const pluginCommand = plugins.find((p: Plugin) => p.name === command)?.command
   if (!pluginCommand) {
-    const known = ['watch', 'check', ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
+    const known = ['watch', 'check', 'history', ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
     process.stderr.write(`hotreload: unknown command "${command}". Known commands: ${known.join(', ')}\n`)
     return 2
   }

@@ -7,6 +7,7 @@ import { EventBus } from './event-bus.js'
 import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
 import { createHooks } from './hooks.js'
+import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
@@ -83,7 +84,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined
-  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError }, runState.load(log))
+  const observed = createObservability({ options: resolved, audit: rest.audit, log, hooks, reportError, status: () => status() })
+  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError, onRecord: (r) => observed.record(r) }, runState.load(log))
 
   let closed = false
   let closing: Promise<void> | undefined
@@ -178,6 +180,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     reload,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
@@ -190,6 +193,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
             reportError(error, 'a close handler failed')
           }
         }
+        await observed.close()
         bus.close()
       })()
       return closing

@@ -160,6 +160,12 @@ export interface HotReload extends AsyncIterable<HotReloadEvent> {
   status(): Status
   /** The recent transactions of this run, oldest first, bounded by `historyLimit`. */
   history(): readonly TransactionRecord[]
+  /**
+   * The instance's metrics in the Prometheus text exposition format: transactions by status,
+   * stage and per-plugin durations, files watched, raw events, batches, suppressed no-ops, the
+   * last applied time and the current version. Serve it with `metricsHandler(reloader)`.
+   */
+  metrics(): Promise<string>
   /** Stops the watcher, waits for a running transaction, releases every handle. Idempotent. */
   close(): Promise<void>
 }

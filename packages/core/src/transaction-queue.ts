@@ -19,6 +19,8 @@ interface QueueDeps {
   readonly runState: RunState
   emit(event: EventInput | PluginEvent): void
   reportError(error: unknown, context: string, plugin?: string): void
+  /** Every finished record, whatever its status: the audit trail and the metrics. */
+  onRecord(record: TransactionRecord): void
 }
 
 interface RunOptions {
@@ -176,13 +178,13 @@ export class TransactionQueue {
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
         for (const p of inputPaths) this.carried.delete(p)
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       // Evaluate every change: the callback also sorts the stale ones out for the caller. The
       // stale paths are carried already, with the state they were tried in.
       if (run.isNew && reconciled.unreadable.length === 0 && !reconciled.changes.map(run.isNew).includes(true)) {
         this.nextId--
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       counters.transactions++
       const outcome = await runStages(tx, {
@@ -204,6 +206,11 @@ export class TransactionQueue {
       source.release()
       this.running = false
     }
+  }
+
+  private recorded(record: TransactionRecord): TransactionRecord {
+    this.deps.onRecord(record)
+    return record
   }
 
   /** Takes committed changes into the source's baseline and the list of known paths. */
@@ -238,6 +245,7 @@ export class TransactionQueue {
     this.records.push(record)
     if (this.records.length > this.deps.options.historyLimit) this.records.shift()
     this.last = record
+    this.recorded(record)
 
     const paths = pathsOf(tx.changes)
     const base = { id: tx.id, reason: tx.reason, changes: summarize(tx.changes), paths, durationMs: record.durationMs }
