@@ -2,7 +2,7 @@ import { configPlugin } from './plugin.js'
 
 export { configPlugin }
 export default configPlugin
-export type { ConfigChangedEvent, ConfigPlugin, ConfigPluginOptions, ConfigSchemas, ConfigStream, ConfigValue, DeepReadonly } from './types.js'
+export type { ConfigChangedEvent, ConfigName, ConfigPlugin, ConfigPluginOptions, ConfigSchemas, ConfigStream, ConfigValue, DeepReadonly } from './types.js'
 export type { ConfigDiff, DiffEntry, DiffKind } from './diff.js'
 export { diffValues } from './diff.js'
 export { DEFAULT_REDACT_PATTERN, REDACTED, formatDiff, redact, redactDiff } from './redact.js'
