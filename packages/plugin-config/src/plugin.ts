@@ -1,5 +1,5 @@
 import type { FileChange, HotReloadEvent, Kernel, PluginEvent, Transaction, TransactionRecord } from '@hotreload/core'
-import { ConfigOptionsError } from './errors.js'
+import { ConfigNotAppliedError, ConfigOptionsError } from './errors.js'
 import { resolveConfigOptions, type ResolvedConfigOptions } from './options.js'
 import { formatDiff, redact, redactDiff } from './redact.js'
 import { EMPTY_STATE, stageChanges, type ConfigState, type ConfigUpdate, type StagedConfig } from './stage.js'
@@ -17,6 +17,11 @@ import type { ConfigChangedEvent, ConfigPlugin, ConfigPluginOptions, ConfigSchem
 export function configPlugin<const S extends ConfigSchemas = Record<never, never>>(options: ConfigPluginOptions<S> = {}): ConfigPlugin<S> {
   return new ConfigPluginInstance<S>(resolveConfigOptions(options))
 }
+
+// Names of the config plugins applied in this process. On globalThis, not in this module: an
+// app holding a second copy of its hotreload.config.ts may hold a second copy of this package too.
+const APPLIED_KEY = Symbol.for('@hotreload/plugin-config:applied')
+const APPLIED: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[APPLIED_KEY] ??= new Set<string>())
 
 interface PendingCommit {
   readonly version: number
@@ -49,6 +54,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
       })
     }
     this.#kernel = kernel
+    APPLIED.add(this.name)
     const { namer, globs } = this.#settings
     kernel.include(globs)
 
@@ -103,6 +109,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
   get<K extends keyof S & string>(name: K): ConfigValue<S, K>
   get(name: string): unknown
   get(name: string): unknown {
+    if (!this.#kernel) throw new ConfigNotAppliedError(this.name, name, APPLIED.has(this.name))
     this.#settle()
     return this.#store.get(name)
   }
