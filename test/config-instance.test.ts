@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { linkNodeModules, repoRoot } from './helpers/cli.js'
+import { linkNodeModules } from './helpers/cli.js'
 import { makeTempProject } from './helpers/index.js'
 import { join } from 'node:path'
 
