@@ -41,6 +41,10 @@ export async function findConfigFile(dir: string): Promise<string | undefined> {
  * one, possibly async). A relative `root` in it is resolved against the config file's directory.
  * Throws `ConfigFileError` naming the file when it is missing, fails to compile or run, or
  * exports something that is not an options object.
+ *
+ * For tools (the CLI uses it). Every call evaluates the file anew, so its plugins are new
+ * objects: an app that also imports handles from its config file (`configs`) passes that
+ * module's default export to `createHotReload()` instead.
  */
 export async function loadConfigFile(path: string): Promise<HotReloadOptions> {
   const file = resolve(path)
