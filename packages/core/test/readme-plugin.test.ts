@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { createHotReload, type Plugin } from '@hotreload/core'
+import { createHotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
 import { linkNodeModules } from '../../../test/helpers/cli.js'
 import { makeTempProject, recordEvents } from '../../../test/helpers/index.js'
 import { readSnippets } from '../../../test/helpers/snippets.js'
@@ -43,7 +43,7 @@ test('the README raw plugin rejects a bad edit, keeps the last good flags, and a
     logger: { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} },
   })
   t.after(() => reloader.close())
-  const recorder = recordEvents(reloader)
+  const recorder = recordEvents<HotReloadEvent>(reloader)
   assert.deepEqual(flags.current(), { beta: true })
 
   await p.save('flags.json', '{ "beta": "yes" }')
