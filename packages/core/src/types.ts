@@ -313,10 +313,13 @@ export interface CoreEventMap {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PluginEventMap {}
 
+/** Every event type, the core's and the plugins' (added to `PluginEventMap` by declaration merging), by name. */
 export type EventMap = CoreEventMap & PluginEventMap
 /** Any event before the kernel stamps `version` and `time` on it. */
 export type EventInput = { [K in EventType]: Omit<EventMap[K], 'version' | 'time'> }[EventType]
+/** The name of any event: `ready`, `applied`, ..., and the plugins' (`config:changed`, ...). */
 export type EventType = keyof EventMap
+/** Any event an instance emits: the union `on('*')`, `onEvent` and `--json` deliver. */
 export type HotReloadEvent = EventMap[EventType]
 
 /**

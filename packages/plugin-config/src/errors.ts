@@ -26,6 +26,7 @@ export const CONFIG_ERROR_CODES = Object.freeze({
   read: 'HR_CONFIG_READ',
 } as const)
 
+/** One of the codes in `CONFIG_ERROR_CODES`. */
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[keyof typeof CONFIG_ERROR_CODES]
 
 /**

@@ -8,7 +8,9 @@ import { SchemaSet } from './validate.js'
 
 /** Config files watched when the `files` option is not given. */
 export const DEFAULT_CONFIG_FILES: readonly string[] = Object.freeze(['config/**/*.{json,yaml,yml,toml}'])
+/** Default `maxFileBytes`: config files larger than 1 MiB are refused before they are read. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+/** Default `maxAliasCount`: YAML alias expansions allowed per file. */
 export const DEFAULT_MAX_ALIAS_COUNT = 100
 
 const KNOWN = ['name', 'files', 'schemas', 'env', 'required', 'restartRequired', 'redact', 'maxFileBytes', 'maxAliasCount'] as const
