@@ -159,8 +159,9 @@ const MAX_DIFF_LINES = 10
  * `~ greeting: "Hello" -> "Welcome back"`. Values are the redacted ones the printer was given.
  */
 function diffLines(event: HotReloadEvent): string[] {
-  const diff = (event as unknown as { diff?: unknown }).diff
-  if (!Array.isArray(diff)) return []
+  const { diff, oldValue } = event as unknown as { diff?: unknown; oldValue?: unknown }
+  // A config that just appeared (the initial load): its diff would be the whole file again.
+  if (!Array.isArray(diff) || ('oldValue' in event && oldValue === undefined)) return []
   const entries = diff.filter((d): d is DiffEntryLike => typeof d === 'object' && d !== null && typeof (d as DiffEntryLike).path === 'string')
   const lines = entries.slice(0, MAX_DIFF_LINES).map((d) => {
     const where = d.path || '(whole config)'

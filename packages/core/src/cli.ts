@@ -49,6 +49,8 @@ const BUILTIN: Readonly<Record<string, { readonly description: string; readonly 
   },
 }
 
+const isBuiltin = (command: string): boolean => Object.hasOwn(BUILTIN, command)
+
 const GLOBAL_OPTIONS = {
   config: { type: 'string', short: 'c' },
   root: { type: 'string', short: 'r' },
@@ -78,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.verbose && values.quiet) return usageError('--verbose and --quiet cannot be used together')
   const [command = 'watch', ...extra] = positionals
   if (values.help) return help(positionals[0], values.config, values.root)
-  if (extra.length > 0 && BUILTIN[command]) return usageError(`unexpected argument "${extra[0]}" after "${command}"`)
+  if (extra.length > 0 && isBuiltin(command)) return usageError(`unexpected argument "${extra[0]}" after "${command}"`)
   if (command === 'init') return runInit(values.root ?? '.')
 
   const json = values.json ?? false
@@ -134,7 +136,7 @@ function unknownCommand(command: string, plugins: readonly Plugin[]): number {
  * found; `<command> --help`: that command's own usage.
  */
 async function help(command: string | undefined, configFlag: string | undefined, rootFlag: string | undefined): Promise<number> {
-  const builtin = command === undefined ? undefined : BUILTIN[command]
+  const builtin = command !== undefined && isBuiltin(command) ? BUILTIN[command] : undefined
   if (builtin) return print(`Usage: ${builtin.usage}\n\n${builtin.description}`, 0)
   let plugins: readonly Plugin[] = []
   let loadError: unknown
@@ -179,7 +181,7 @@ function splitCommandArgs(argv: readonly string[]): { global: string[]; commandA
   let i = 0
   while (i < argv.length && argv[i]?.startsWith('-') && argv[i] !== '--') i += takesValue.has(argv[i] ?? '') ? 2 : 1
   const command = argv[i]
-  if (command === undefined || BUILTIN[command]) return { global: [...argv], commandArgs: [] }
+  if (command === undefined || isBuiltin(command)) return { global: [...argv], commandArgs: [] }
   const global = argv.slice(0, i + 1)
   const commandArgs: string[] = []
   for (let j = i + 1; j < argv.length; j++) {
