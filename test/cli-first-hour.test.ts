@@ -150,14 +150,16 @@ test('plurals, problems in file and line order, FORCE_COLOR, and a clear error f
   assert.doesNotMatch(rootFile.stderr, /ENOTDIR/)
 })
 
-test('watch: config:changed shows its diff, and a file put back after a rejection prints that it is resolved', async (t) => {
+test('watch: config:changed shows its diff, a file put back after a rejection prints that it is resolved, --verbose adds plugins\' info and debug lines', async (t) => {
   const p = await project({ 'hotreload.config.ts': CONFIG_APP, 'config/app.json': '{ "greeting": "Hello" }' })
   t.after(() => p.cleanup())
   const { startCli } = await import('./helpers/cli.js')
   const { waitFor } = await import('./helpers/index.js')
-  const cli = startCli([], p.root)
+  const cli = startCli(['--verbose'], p.root)
   t.after(() => cli.child.kill('SIGKILL'))
   await waitFor(() => cli.stdout.some((l) => l.includes('hotreload ready')), { timeoutMs: 20_000, message: 'ready' })
+  // --verbose: the plugins' debug and info lines too, on stderr.
+  await waitFor(() => cli.stderr.some((l) => l === 'debug: configs loaded: app'), { timeoutMs: 20_000, message: `the debug line; stderr:\n${cli.stderr.join('\n')}` })
   await p.save('config/app.json', '{ "greeting": "Welcome back" }')
   await waitFor(() => cli.stdout.some((l) => l.includes('~ greeting: "Hello" -> "Welcome back"')), { timeoutMs: 20_000, message: `the diff line; stdout:\n${cli.stdout.join('\n')}` })
   await p.save('config/app.json', '{ "greeting": 42 }')
@@ -165,6 +167,7 @@ test('watch: config:changed shows its diff, and a file put back after a rejectio
   await p.save('config/app.json', '{ "greeting": "Welcome back" }')
   const resolved = await waitFor(() => cli.stdout.find((l) => l.startsWith('✓ resolved')), { timeoutMs: 20_000, message: `the resolved line; stdout:\n${cli.stdout.join('\n')}` })
   assert.match(resolved, /config\/app\.json back to the content of v2; nothing is rejected any more/)
+  assert.ok(cli.stderr.some((l) => l.startsWith('info: config "app" changed: ~ greeting')), 'the info line with --verbose')
   cli.child.kill('SIGTERM')
   assert.equal(await cli.exit(), 0)
 })
