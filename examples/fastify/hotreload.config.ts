@@ -18,6 +18,6 @@ export const configs = config({
 })
 export const views = templates({ engine: handlebars() })
 // Fingerprinted copies go under .hotreload/ (ignored by git), served at /assets/.
-export const files = assets({ outputDir: '.hotreload/public', publicPath: '/assets/' })
+export const files = assets({ outDir: '.hotreload/public', publicPath: '/assets/' })
 
 export default defineConfig({ plugins: [configs, views, files] })

@@ -1,6 +1,10 @@
 import { styleText } from 'node:util'
 import { formatLocated, HotReloadError } from './errors.js'
-import type { HotReloadEvent, Logger, Plugin, Problem, TransactionRecord } from './types.js'
+import type { Problem } from './errors.js'
+import type { HotReloadEvent } from './events.js'
+import type { Plugin } from './plugin.js'
+import type { TransactionRecord } from './record.js'
+import type { Logger } from './logger.js'
 
 type Style = Parameters<typeof styleText>[0]
 
@@ -61,6 +65,9 @@ export function createPrinter({ json, color, verbosity = 'normal' }: { json: boo
         return
       case 'rolled-back':
         out(`${paint('yellow', '↺ rolled back')} ${changeList(event)}: ${formatLocated(event.error)}${event.error.plugin ? ` (${event.error.plugin})` : ''}, still serving v${event.version}`)
+        return
+      case 'aborted':
+        out(`${paint('yellow', '⊘ aborted')} ${changeList(event)}: ${event.abort.message}${event.abort.plugin ? ` (${event.abort.plugin})` : ''}, still serving v${event.version}`)
         return
       case 'dry-run':
         if (!quiet || event.problems.length > 0) {

@@ -9,8 +9,10 @@ import { ConfigFileError, formatLocated, HotReloadError } from './errors.js'
 import { createHotReload } from './kernel.js'
 import { runInit } from './cli-init.js'
 import { createPrinter, useColor, type Printer, type Verbosity } from './cli-output.js'
-import { closestMatch } from './did-you-mean.js'
-import type { HotReload, HotReloadEvent, HotReloadOptions, Plugin } from './types.js'
+import type { HotReloadEvent } from './events.js'
+import { didYouMean } from './option-check.js'
+import type { HotReloadOptions } from './options.js'
+import type { HotReload, Plugin } from './plugin.js'
 
 const USAGE = `Usage: hotreload [command] [options]
 
@@ -95,24 +97,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const plugins = options.plugins ?? []
   printer.usePlugins(plugins)
-  if (values.poll) options.usePolling = true
-  if (values['dry-run']) options.dryRun = true
+  if (values.poll) options = { ...options, usePolling: true }
+  if (values['dry-run']) options = { ...options, dryRun: true }
   // Plugins' kernel.log lines (a damaged backup index, a throwing subscriber) reach the terminal.
-  options.logger ??= printer.logger()
+  if (!options.logger) options = { ...options, logger: printer.logger() }
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
-  const owner = plugins.find((p: Plugin) => p.commands?.[command])
-  const pluginCommand = owner?.commands?.[command]
+  // A plugin's command is named after the plugin: `hotreload backup list`, `hotreload assets`.
+  const pluginCommand = plugins.find((p: Plugin) => p.name === command)?.command
   if (!pluginCommand) return unknownCommand(command, plugins)
-  const reloader = await start({ ...options, watch: false }, printer, false)
+  // A command that only reads gets an instance that ran a dry run: it applies and writes nothing,
+  // so it can run next to a watcher of the same root without becoming a second writer.
+  const readOnly = pluginCommand.readOnly?.(commandArgs) ?? false
+  const reloader = await start({ ...options, watch: false, ...(readOnly ? { dryRun: true } : {}) }, printer, false)
   if (typeof reloader === 'number') return reloader
   try {
     return await pluginCommand.run(commandArgs, {
       reloader,
       json,
-      print: (line) => process.stdout.write(`${line}\n`),
-      printError: (line) => process.stderr.write(`${line}\n`),
+      print: (line: string) => process.stdout.write(`${line}\n`),
+      printError: (line: string) => process.stderr.write(`${line}\n`),
     })
   } finally {
     await reloader.close()
@@ -125,8 +130,8 @@ function usageError(message: string): number {
 }
 
 function unknownCommand(command: string, plugins: readonly Plugin[]): number {
-  const known = [...Object.keys(BUILTIN), ...plugins.flatMap((p: Plugin) => Object.keys(p.commands ?? {}))]
-  const near = closestMatch(command, known)
+  const known = [...Object.keys(BUILTIN), ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
+  const near = didYouMean(command, known)
   process.stderr.write(`hotreload: unknown command "${command}"${near ? ` (did you mean "${near}"?)` : ''}. Known commands: ${known.join(', ')}\n`)
   return 2
 }
@@ -145,7 +150,7 @@ async function help(command: string | undefined, configFlag: string | undefined,
   } catch (error) {
     loadError = error
   }
-  const commands = plugins.flatMap((p) => Object.entries(p.commands ?? {}).map(([name, c]) => ({ name, plugin: p.name, command: c })))
+  const commands = plugins.flatMap((p) => (p.command ? [{ name: p.name, plugin: p.name, command: p.command }] : []))
   if (command === undefined) {
     const list = commands.length
       ? `\n\nPlugin commands (from the config file):\n${commands.map((c) => `  ${c.name.padEnd(18)} ${c.command.description} (${c.plugin})`).join('\n')}`
@@ -211,8 +216,7 @@ async function readOptions(configFlag: string | undefined, rootFlag: string | un
     })
   }
   const options = await loadConfigFile(file)
-  if (rootFlag) options.root = resolve(rootFlag)
-  return options
+  return rootFlag ? { ...options, root: resolve(rootFlag) } : options
 }
 
 // `--root` must be a directory: say so rather than fail later with a raw ENOTDIR.

@@ -1,9 +1,9 @@
 import { access, readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { createJiti } from 'jiti'
-import { closestMatch } from './did-you-mean.js'
+import { didYouMean } from './option-check.js'
 import { ConfigFileError, HotReloadError } from './errors.js'
-import type { HotReloadOptions } from './types.js'
+import type { HotReloadOptions } from './options.js'
 
 /** File names `findConfigFile` looks for, in order. */
 export const CONFIG_FILE_NAMES: readonly string[] = Object.freeze([
@@ -129,7 +129,8 @@ async function missingModule(specifier: string, message: string, file: string, c
     return new ConfigFileError(`${where} "${specifier}", which does not exist`, { path: file, ...position, hint: 'Check the path and its extension.', cause })
   }
   const name = packageName(specifier)
-  const near = closestMatch(name, [...OWN_PACKAGES, ...(await dependencies(file))])
+  const candidate = didYouMean(name, [...OWN_PACKAGES, ...(await dependencies(file))])
+  const near = candidate === name ? undefined : candidate
   return new ConfigFileError(`${where} "${specifier}", which is not installed`, {
     path: file,
     ...position,
