@@ -136,7 +136,7 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     if (configs.has(name) || reported.has(name)) continue
     report(
       new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
-        hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
+        hint: `Create ${settings.namer.suggestFile(name)} (or .yaml, .yml, .toml), or leave "${name}" out of the required option.`,
       }),
     )
   }
