@@ -135,7 +135,7 @@ export function connect(options = {}) {
     if (state !== 'lost') setState('reconnecting')
     lostTimer ??= setTimeout(() => {
       lostTimer = undefined
-      if (!closed && state !== 'open') setState('lost')
+      if (!closed && state !== 'open' && state !== 'paused') setState('lost')
     }, settings.lostNoticeMs)
     retry()
   }
