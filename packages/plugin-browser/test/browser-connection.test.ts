@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// (page.evaluate callbacks run in the page and use its globals.)
 // The connection from a real Chromium: dropped sockets, a restarted server, a background tab.
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// (page.evaluate callbacks run in the page and use its globals.)
 // Edits reaching a real Chromium: the example page's list, its error toast and its stylesheet.
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'

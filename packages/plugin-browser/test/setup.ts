@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// (page.evaluate callbacks run in the page and use its globals.)
 // Real servers and a real Chromium for the browser tests: the example app on a temp copy of its
 // files, a node:http server on a free port, and Chromium driven by playwright-core with the
 // system browser. Everything started here is stopped in `after` hooks, failures included.
