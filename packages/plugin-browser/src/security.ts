@@ -1,5 +1,5 @@
-// Who may use the socket and the endpoints. Vite's advisory (GHSA-vg6x-rcgg-rjx6) was a web
-// page on any origin opening the dev server's socket: every request here is checked for a
+// Who may use the socket and the endpoints. Vite's advisory GHSA-vg6x-rcgg-rjx6 (CVE-2025-24010)
+// was a web page on any origin opening the dev server's socket: every request here is checked for a
 // local `Host` (against DNS rebinding), an `Origin` of the page's own host or the allow-list,
 // and, for the socket and `POST /reload`, the per-run token (compared in constant time).
 import { randomBytes, timingSafeEqual } from 'node:crypto'
