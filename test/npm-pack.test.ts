@@ -10,7 +10,7 @@ import { waitFor } from './helpers/index.js'
 import { spawn } from 'node:child_process'
 
 const run = promisify(execFile)
-const PACKAGES = ['core', 'plugin-config', 'plugin-templates', 'plugin-assets', 'plugin-backup']
+const PACKAGES = ['core', 'plugin-config', 'plugin-templates', 'plugin-assets', 'plugin-backup', 'plugin-browser']
 
 // What a user does: npm install the published tarballs into a project outside the repository,
 // write a hotreload.config.ts, and run `npx hotreload`.
@@ -67,9 +67,10 @@ import config from '@hotreload/plugin-config'
 import templates, { handlebars } from '@hotreload/plugin-templates'
 import assets from '@hotreload/plugin-assets'
 import backup from '@hotreload/plugin-backup'
+import browser from '@hotreload/plugin-browser'
 
 export default defineConfig({
   debounceMs: 20,
-  plugins: [config(), templates({ engine: handlebars() }), assets(), backup()],
+  plugins: [config(), templates({ engine: handlebars() }), assets(), backup(), browser()],
 })
 `

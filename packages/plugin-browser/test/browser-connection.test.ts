@@ -56,6 +56,8 @@ browserTest('a server restart with edits made while it was down brings the page 
   await waitFor(async () => (await connectionState(page)) !== 'open', { message: 'the page to notice the stop' })
   await app.project.save('config/workflows.yaml', workflowsYaml([['down', 'Edited while down', 2]]))
   await app.project.save('static/css/app.css', 'body { background: rgb(40, 50, 60); }\n')
+  // A stylesheet this page does not link is in the next hello too; it is not this page's.
+  await app.project.save('static/css/unlinked.css', 'p { color: red; }\n')
   await app.start()
 
   // Config and CSS catch up in place: no reload.

@@ -54,11 +54,14 @@ function changeList(changes) {
  * (or failed to load) or when a script or image the page uses changed.
  * @param {any[]} assets
  * @param {{ runId: string, version: number }} target
+ * @param {{ catchUp?: boolean }} [how] catching up from `hello`: every current asset is listed,
+ *   so a stylesheet this page does not link is simply not this page's
  */
-function applyAssets(assets, target) {
+function applyAssets(assets, target, how = {}) {
   for (const asset of assets) {
     if (isStylesheet(asset.logicalPath)) {
       const links = linksFor(asset).filter((link) => !isReplaced(link))
+      if (links.length === 0 && how.catchUp) continue
       if (links.length === 0) return reloadOnce(target, `the stylesheet ${asset.logicalPath} is not linked from this page`)
       for (const link of links) {
         if (asset.url === undefined) link.remove()
@@ -110,6 +113,7 @@ function onEvent(message, info) {
         applyAssets(
           message.assets.filter((/** @type {{ logicalPath: string }} */ a) => isStylesheet(a.logicalPath)),
           target,
+          { catchUp: true },
         )
       }
       if (message.last && message.last.status !== 'applied' && message.last.status !== 'unchanged') showFailure(message.last)
