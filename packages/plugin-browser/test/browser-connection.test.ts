@@ -53,7 +53,9 @@ browserTest('a server restart with edits made while it was down brings the page 
   const token = await page.evaluate(async () => (await (await fetch('/__hotreload/token')).json()).token as string)
 
   await app.stop()
-  await waitFor(async () => (await connectionState(page)) !== 'open', { message: 'the page to notice the stop' })
+  // "connection lost" shows, but only once the socket stayed down for lostNoticeMs.
+  await waitFor(async () => (await connectionState(page)) === 'lost', { message: 'the page to give the connection up as lost' })
+  assert.match((await toasts(page)).find((x) => x.kind === 'info')?.text ?? '', /connection to the server lost/)
   await app.project.save('config/workflows.yaml', workflowsYaml([['down', 'Edited while down', 2]]))
   await app.project.save('static/css/app.css', 'body { background: rgb(40, 50, 60); }\n')
   // A stylesheet this page does not link is in the next hello too; it is not this page's.
@@ -62,6 +64,7 @@ browserTest('a server restart with edits made while it was down brings the page 
 
   // Config and CSS catch up in place: no reload.
   const synced = await waitForSynced(page, (s) => !s.startsWith(`${firstRun}:`), 20_000)
+  await waitFor(async () => !(await toasts(page)).some((x) => x.kind === 'info'), { message: 'the lost notice to go' })
   await waitFor(async () => (await listItems(page)).includes('Edited while down (2 steps)'), { message: 'the list to catch up' })
   await waitFor(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor === 'rgb(40, 50, 60)'), { message: 'the stylesheet to catch up' })
   assert.equal(await page.evaluate(() => document.querySelectorAll('link[rel=stylesheet]').length), 1)

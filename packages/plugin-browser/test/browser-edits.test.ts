@@ -3,6 +3,7 @@
 // (page.evaluate callbacks run in the page and use its globals.)
 // Edits reaching a real Chromium: the example page's list, its error toast and its stylesheet.
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { waitFor } from '../../../test/helpers/index.js'
 import { listItems, openPage, startExample, toasts, useBrowser, waitForSynced, workflowsYaml } from './setup.js'
@@ -33,6 +34,10 @@ browserTest('a valid edit updates the DOM with no reload, within 500 ms of the w
   const { page, loads } = await openPage(t, browser, app.url)
   await mark(page)
   assert.deepEqual(await listItems(page), ['Onboarding (3 steps)', 'Invoicing (5 steps)'])
+  // One edit first: the story is a dev server that is already running, past its cold start.
+  await watchList(page, 'Warm')
+  await app.project.save('config/workflows.yaml', workflowsYaml([['warm', 'Warm', 1]]))
+  await listedAt(page)
   await watchList(page, 'Payroll')
   const wrote = Date.now()
   await app.project.save('config/workflows.yaml', workflowsYaml([['onboarding', 'Onboarding', 3], ['payroll', 'Payroll', 2]]))
@@ -43,7 +48,7 @@ browserTest('a valid edit updates the DOM with no reload, within 500 ms of the w
   assert.equal(await marker(page), 'kept', 'the window was not reloaded')
   assert.equal(loads(), 0)
   const shown = await waitFor(async () => (await toasts(page)).find((x) => x.kind === 'success'), { message: 'a success toast' })
-  assert.match(shown.text, /config\/workflows\.yaml applied in \d+ ms \(v2\)/)
+  assert.match(shown.text, /config\/workflows\.yaml applied in \d+ ms \(v3\)/)
 })
 
 browserTest('a plain writeFile and an atomic rename both update the page', async (t, browser) => {
@@ -199,4 +204,27 @@ browserTest('secret values never reach the page', async (t, browser) => {
   assert.ok(details.length > 0 && everything.includes('[redacted]'))
   assert.ok(!everything.includes(secret) && !everything.includes(rotated), 'a secret value reached the page')
   assert.ok(!everything.includes(app.project.root), 'an absolute path reached the page')
+})
+
+browserTest('a template edit reloads the page once; with reloadOnTemplates: false it does not', async (t, browser) => {
+  const banner = async (app: Awaited<ReturnType<typeof startExample>>, text: string) =>
+    app.project.save('templates/index.hbs', (await readFile(app.project.path('templates/index.hbs'), 'utf8')).replace('<h1 id="title">', `<p id="banner">${text}</p><h1 id="title">`))
+
+  const app = await startExample(t)
+  const { page, loads } = await openPage(t, browser, app.url)
+  await banner(app, 'live')
+  await waitFor(() => loads() === 1, { message: 'the page to reload' })
+  await waitForSynced(page)
+  assert.equal(await page.textContent('#banner'), 'live')
+  assert.equal(loads(), 1)
+
+  const quiet = await startExample(t, { browser: { reloadOnTemplates: false } })
+  const other = await openPage(t, browser, quiet.url)
+  await mark(other.page)
+  await banner(quiet, 'not shown')
+  // The page processed the template's transaction (its synced version moved) and stayed.
+  await waitForSynced(other.page, (s) => s.endsWith(':2'))
+  assert.equal(await marker(other.page), 'kept')
+  assert.equal(other.loads(), 0)
+  assert.equal(await other.page.$('#banner'), null)
 })
