@@ -57,13 +57,19 @@ export function createHandler(prefix: string, endpoints: () => Endpoints | undef
 
     if (CLIENT_FILES.has(route)) {
       if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET')
-      // A fresh client after every restart of the server, never a stale one from the cache.
-      return send(res, 200, 'text/javascript; charset=utf-8', await readClient(route), { 'cache-control': 'no-cache' })
+      // A fresh client after every restart of the server, never a stale one from the cache. It
+      // is public code: a module script from the `listen` server (another origin) needs CORS.
+      return send(res, 200, 'text/javascript; charset=utf-8', await readClient(route), { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' })
     }
 
     // Everything below tells something about the instance: only the page's own origin may read it.
     const originRefusal = ep.guard.checkOrigin(req, false) ?? (req.headers['sec-fetch-site'] === 'cross-site' ? 'a cross-site request' : undefined)
     if (originRefusal) return refuse(res, ep, originRefusal)
+
+    // A page on an allowed origin (the `listen` server is another origin than the page) may
+    // read the answers; the browser needs to be told so.
+    const origin = req.headers.origin
+    if (origin !== undefined) res.setHeader('access-control-allow-origin', origin).setHeader('vary', 'Origin')
 
     switch (route) {
       case 'token':

@@ -4,8 +4,13 @@
 // The connection from a real Chromium: dropped sockets, a restarted server, a background tab.
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
-import { waitFor } from '../../../test/helpers/index.js'
+import { createHotReload } from '@hotreload/core'
+import config from '@hotreload/plugin-config'
+import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
+import { browser as browserPlugin } from '../src/index.js'
 import { listItems, openPage, startExample, toasts, useBrowser, waitForSynced, workflowsYaml } from './setup.js'
 
 const browserTest = useBrowser()
@@ -102,4 +107,37 @@ browserTest('a background tab pauses, then reconnects and catches up when shown'
   assert.equal(await connectionState(page), 'open')
   assert.equal(await marker(page), 'kept')
   assert.equal(loads(), 0)
+})
+
+browserTest('with listen, a page of another origin named in allowedOrigins connects and updates; others are refused', async (t, browser) => {
+  const project = await makeTempProject({ 'config/site.json': '{ "title": "first" }\n' }, 'hotreload-browser-listen-')
+  t.after(() => project.cleanup())
+  // The page's own server knows nothing of hotreload: it only links the client from the plugin's.
+  let pluginOrigin = ''
+  const pages = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><p id="title">first</p>
+<script>addEventListener('hotreload:config', (e) => { document.getElementById('title').textContent = e.detail.value.title })</script>
+<script type="module" src="${pluginOrigin}/__hotreload/client.js"></script>`)
+  })
+  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', () => resolve()))
+  t.after(() => new Promise<void>((resolve) => pages.close(() => resolve())))
+  const pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
+  const hot = browserPlugin({ listen: { port: 0 }, allowedOrigins: [pageOrigin] })
+  const reloader = await createHotReload({ root: project.root, debounceMs: 20, plugins: [config({ env: '' }), hot] })
+  t.after(() => reloader.close())
+  pluginOrigin = `http://127.0.0.1:${hot.address()?.port ?? 0}`
+
+  const context = await browser.newContext()
+  t.after(() => context.close())
+  const page = await context.newPage()
+  await page.goto(`${pageOrigin}/`)
+  await waitForSynced(page)
+  await project.save('config/site.json', '{ "title": "second" }\n')
+  await waitFor(async () => (await page.textContent('#title')) === 'second', { message: 'the cross-origin page to update' })
+
+  // The same page served from an origin not on the list is refused.
+  const stranger = await context.newPage()
+  await stranger.goto(`http://localhost:${(pages.address() as AddressInfo).port}/`)
+  await waitFor(async () => (await connectionState(stranger)) === 'lost', { message: 'the foreign page to give up as lost' })
+  assert.equal(hot.clients(), 1)
 })

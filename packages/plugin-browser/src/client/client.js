@@ -152,7 +152,7 @@ connect({
   onState(state) {
     if (state === 'lost') {
       lostShown = true
-      ui.info('connection to the server lost; reconnecting…')
+      ui.info(templatesDigest === undefined ? 'cannot reach the hotreload server; retrying…' : 'connection to the server lost; reconnecting…')
     }
   },
 })

@@ -125,6 +125,7 @@ export function connect(options = {}) {
   function retry() {
     if (closed) return
     if (document.visibilityState === 'hidden') return setState('paused')
+    noticeLater()
     const delay = Math.min(settings.reconnectMaxMs, settings.reconnectMinMs * 2 ** attempt) * (0.8 + Math.random() * 0.4)
     attempt++
     retryTimer = setTimeout(open, delay)
@@ -133,11 +134,15 @@ export function connect(options = {}) {
   function disconnected() {
     if (closed) return
     if (state !== 'lost') setState('reconnecting')
+    retry()
+  }
+
+  // Quick reconnects stay silent: `lost` only after lostNoticeMs without a connection.
+  function noticeLater() {
     lostTimer ??= setTimeout(() => {
       lostTimer = undefined
       if (!closed && state !== 'open' && state !== 'paused') setState('lost')
     }, settings.lostNoticeMs)
-    retry()
   }
 
   /** @param {any} message */
