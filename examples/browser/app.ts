@@ -32,7 +32,7 @@ const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js'
 export async function createExampleApp(options: { root: string; debounceMs?: number; browser?: BrowserPluginOptions; onEvent?: (event: HotReloadEvent) => void }): Promise<ExampleApp> {
   const configs = config({ schemas, env: '' })
   const views = templates({ engine: handlebars() })
-  const files = assets({ outputDir: 'public', publicPath: '/assets/' })
+  const files = assets({ outDir: 'public', publicPath: '/assets/' })
   // redactWith: the config plugin's own rule masks `integration.apiToken` before it is sent.
   const hot = browser({ redactWith: [configs], ...options.browser })
   const reloader = await createHotReload({

@@ -20,10 +20,3 @@ export class BrowserListenError extends BrowserPluginError {
     super('HR_BROWSER_LISTEN', message, options)
   }
 }
-
-/** The plugin was added to a second hotreload instance; one `browser()` serves one instance. */
-export class BrowserReuseError extends BrowserPluginError {
-  constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BROWSER_REUSED', message, options)
-  }
-}

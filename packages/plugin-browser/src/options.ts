@@ -1,4 +1,5 @@
-import type { Plugin } from '@hotreload/core'
+import { checkOptions, type Plugin } from '@hotreload/core'
+import { Type } from '@sinclair/typebox'
 import { BrowserOptionsError } from './errors.js'
 import type { BrowserPluginOptions, ClientSettings } from './types.js'
 
@@ -19,35 +20,42 @@ export interface ResolvedBrowserOptions {
   readonly client: ClientSettings
 }
 
-const KNOWN = new Set([
-  'name', 'prefix', 'listen', 'allowedOrigins', 'allowedHosts', 'heartbeatMs', 'reloadOnTemplates',
-  'redactWith', 'reconnectMinMs', 'reconnectMaxMs', 'lostNoticeMs',
-])
+const Ms = Type.Number({ minimum: 0 })
+const OptionsSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    prefix: Type.Optional(Type.String()),
+    listen: Type.Optional(Type.Object({ port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })), host: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
+    allowedOrigins: Type.Optional(Type.Array(Type.String())),
+    allowedHosts: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.Literal(true)])),
+    heartbeatMs: Type.Optional(Ms),
+    reloadOnTemplates: Type.Optional(Type.Boolean()),
+    // Plugin objects, not JSON data: checked below.
+    redactWith: Type.Optional(Type.Array(Type.Any())),
+    reconnectMinMs: Type.Optional(Ms),
+    reconnectMaxMs: Type.Optional(Ms),
+    lostNoticeMs: Type.Optional(Ms),
+  },
+  { additionalProperties: false },
+)
 
-/** Checks the options and fills in defaults; throws `BrowserOptionsError` naming the option and the fix. */
-export function resolveBrowserOptions(options: BrowserPluginOptions): ResolvedBrowserOptions {
-  if (typeof options !== 'object' || options === null) throw new BrowserOptionsError('browser() takes an options object', { hint: 'Call browser() or browser({ prefix: "/__hotreload" }).' })
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new BrowserOptionsError(`unknown option "${key}" passed to browser()`, { hint: `Use one of: ${[...KNOWN].join(', ')}.` })
-  }
+/**
+ * Checks `browser()`'s options and fills in defaults. Throws the core's `OptionsError` for an
+ * unknown option (with a did-you-mean) or a wrong type, and a `BrowserOptionsError` naming the
+ * option and the fix for a value that is well-typed but unusable. Never mutates `options`.
+ */
+export function resolveBrowserOptions(input: BrowserPluginOptions): ResolvedBrowserOptions {
+  const options = checkOptions(OptionsSchema, input, { source: 'browser()', plugin: typeof input?.name === 'string' && input.name ? input.name : 'browser' }) as BrowserPluginOptions
   const name = options.name ?? 'browser'
-  if (typeof name !== 'string' || name === '') throw new BrowserOptionsError('option "name" must be a non-empty string', { hint: 'Leave it out to use "browser".' })
 
   const prefix = options.prefix ?? DEFAULT_PREFIX
-  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(prefix)) {
+  if (!/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(prefix)) {
     throw new BrowserOptionsError(`option "prefix" must be a URL path like "/__hotreload", got ${JSON.stringify(prefix)}`, {
       hint: 'Start it with "/", do not end it with "/", and use only letters, digits and . _ ~ - /.',
     })
   }
 
-  let listen: ResolvedBrowserOptions['listen']
-  if (options.listen !== undefined) {
-    const port = options.listen.port ?? 0
-    const host = options.listen.host ?? DEFAULT_HOST
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new BrowserOptionsError(`option "listen.port" must be an integer from 0 to 65535, got ${String(port)}`, { hint: 'Use 0 for any free port.' })
-    if (typeof host !== 'string' || host === '') throw new BrowserOptionsError('option "listen.host" must be a host name or address', { hint: `Leave it out to listen on ${DEFAULT_HOST} only.` })
-    listen = { port, host }
-  }
+  const listen = options.listen === undefined ? undefined : { port: options.listen.port ?? 0, host: options.listen.host ?? DEFAULT_HOST }
 
   const allowedOrigins = new Set<string>()
   for (const origin of options.allowedOrigins ?? []) {
@@ -60,7 +68,6 @@ export function resolveBrowserOptions(options: BrowserPluginOptions): ResolvedBr
     allowedOrigins.add(parsed.origin)
   }
   const hosts = options.allowedHosts
-  if (hosts !== undefined && hosts !== true && !Array.isArray(hosts)) throw new BrowserOptionsError('option "allowedHosts" must be a list of host names or true', { hint: 'e.g. allowedHosts: ["app.example.test"].' })
   const allowedHosts = hosts === true ? true : new Set((hosts ?? []).map((h) => h.toLowerCase()))
 
   for (const plugin of options.redactWith ?? []) {

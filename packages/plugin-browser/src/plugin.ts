@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HotReloadEvent, Kernel } from '@hotreload/core'
-import { BrowserListenError, BrowserReuseError } from './errors.js'
+import { BrowserListenError } from './errors.js'
 import { createPathScrubber, createRedactor, toErrorView, toEventView, toResultView, type ConfigRedaction, type Redactor } from './events.js'
 import { createHandler, type Endpoints } from './http.js'
 import { injectTag, scriptTag } from './html.js'
@@ -51,7 +51,6 @@ class BrowserPluginInstance implements BrowserPlugin {
   }
 
   async apply(kernel: Kernel): Promise<void> {
-    if (this.#running) throw new BrowserReuseError(`the browser plugin "${this.name}" is already used by another hotreload instance`, { hint: 'Create one browser() per createHotReload().' })
     const link = linkKernel(kernel, this.name)
     const scrub = createPathScrubber(kernel.root)
     const redact = createRedactor(this.#settings.redactWith, await loadConfigRedaction())
@@ -85,7 +84,8 @@ class BrowserPluginInstance implements BrowserPlugin {
     link.onError((error) => hub.broadcast({ type: 'error', ...base(), error: toErrorView(error, scrub) }))
     link.onClose(() => this.close())
 
-    if (this.#settings.listen) await this.#listen(this.#settings.listen)
+    // A dry run (`hotreload check`, read-only commands) serves no page: it opens no port either.
+    if (this.#settings.listen && !kernel.options.dryRun) await this.#listen(this.#settings.listen)
   }
 
   attach(server: Server): () => void {

@@ -54,7 +54,7 @@ browserTest('a server restart with edits made while it was down brings the page 
   const app = await startExample(t)
   const { page, loads } = await openPage(t, browser, app.url)
   await mark(page)
-  const firstRun = (await waitForSynced(page)).split(':')[0]
+  const [firstRun, firstVersion] = (await waitForSynced(page)).split(':')
   const token = await page.evaluate(async () => (await (await fetch('/__hotreload/token')).json()).token as string)
 
   await app.stop()
@@ -69,6 +69,8 @@ browserTest('a server restart with edits made while it was down brings the page 
 
   // Config and CSS catch up in place: no reload.
   const synced = await waitForSynced(page, (s) => !s.startsWith(`${firstRun}:`), 20_000)
+  // The version continues from the persisted counter: the edits made while down are a new one.
+  assert.ok(Number(synced.split(':')[1]) > Number(firstVersion), `${synced} after ${firstRun}:${firstVersion}`)
   await waitFor(async () => !(await toasts(page)).some((x) => x.kind === 'info'), { message: 'the lost notice to go' })
   await waitFor(async () => (await listItems(page)).includes('Edited while down (2 steps)'), { message: 'the list to catch up' })
   await waitFor(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor === 'rgb(40, 50, 60)'), { message: 'the stylesheet to catch up' })

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { Type } from '@sinclair/typebox'
 import { WebSocket } from 'ws'
-import { createHotReload, type HotReload, type Plugin } from '@hotreload/core'
+import { createHotReload, OptionsError, type HotReload, type Plugin } from '@hotreload/core'
 import config from '@hotreload/plugin-config'
 import { makeTempProject, waitFor, type TempProject } from '../../../test/helpers/index.js'
 import { BrowserOptionsError, browser, inject, type BrowserPlugin, type BrowserPluginOptions, type HelloMessage } from '../src/index.js'
@@ -18,6 +18,10 @@ interface Started {
   readonly origin: string
   /** Makes the next apply throw (a plugin failing mid-apply, rolled back). */
   failNextApply(): void
+  /** Makes the next prepare abort (an outside vote said no). */
+  abortNextPrepare(): void
+  /** Makes the next commit tap throw (an `error` event; the transaction still commits). */
+  failNextCommit(): void
 }
 
 const SITE = '{ "title": "Site", "db": { "password": "hunter2-secret", "pool": 4 } }\n'
@@ -25,14 +29,24 @@ const SITE = '{ "title": "Site", "db": { "password": "hunter2-secret", "pool": 4
 async function start(t: TestContext, options: BrowserPluginOptions = {}): Promise<Started> {
   const project = await makeTempProject({ 'config/site.json': SITE }, 'hotreload-browser-ep-')
   const configs = config({ env: '', schemas: { site: Type.Object({ title: Type.String({ minLength: 1 }), db: Type.Object({ password: Type.String(), pool: Type.Integer() }) }) } })
-  let fail = false
+  const fail = { apply: false, prepare: false, commit: false }
   const failing: Plugin = {
     name: 'failing',
     apply(kernel) {
+      kernel.hooks.prepare.tap('failing', (tx) => {
+        if (!fail.prepare) return
+        fail.prepare = false
+        tx.abort({ code: 'HR_TEST_VOTE', message: 'the other instances voted no' })
+      })
       kernel.hooks.apply.tap('failing', () => {
-        if (!fail) return
-        fail = false
+        if (!fail.apply) return
+        fail.apply = false
         throw new Error('the failing plugin failed on purpose')
+      })
+      kernel.hooks.commit.tap('failing', () => {
+        if (!fail.commit) return
+        fail.commit = false
+        throw new Error('the failing plugin failed in commit')
       })
     },
   }
@@ -48,7 +62,16 @@ async function start(t: TestContext, options: BrowserPluginOptions = {}): Promis
     await project.cleanup()
   })
   const port = (server.address() as AddressInfo).port
-  return { project, reloader, hot, port, origin: `http://127.0.0.1:${port}`, failNextApply: () => (fail = true) }
+  return {
+    project,
+    reloader,
+    hot,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    failNextApply: () => (fail.apply = true),
+    abortNextPrepare: () => (fail.prepare = true),
+    failNextCommit: () => (fail.commit = true),
+  }
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -150,7 +173,7 @@ test('allowedOrigins and allowedHosts let a named origin and host in', async (t)
   viaHost.ws.terminate()
 })
 
-test('POST /reload answers unchanged, forced, rejected (422) and rolled back (500); GET /reload answers 405', async (t) => {
+test('POST /reload answers unchanged, forced, rejected (422), rolled back (500) and aborted (409); GET /reload answers 405', async (t) => {
   const s = await start(t)
   const token = await tokenOf(s)
   const post = (query = '') => call(s.port, 'POST', `/__hotreload/reload${query}`, { origin: s.origin, 'x-hotreload-token': token })
@@ -179,6 +202,11 @@ test('POST /reload answers unchanged, forced, rejected (422) and rolled back (50
   assert.equal(JSON.parse(rolledBack.body).status, 'rolled-back')
   assert.match(JSON.parse(rolledBack.body).error.message, /failed on purpose/)
 
+  s.abortNextPrepare()
+  const aborted = await post('?force=1')
+  assert.equal(aborted.status, 409)
+  assert.deepEqual([JSON.parse(aborted.body).status, JSON.parse(aborted.body).abort.code], ['aborted', 'HR_TEST_VOTE'])
+
   // Without an Origin (curl, a script) the token alone is enough.
   const scripted = await call(s.port, 'POST', '/__hotreload/reload', { 'x-hotreload-token': token })
   assert.equal(scripted.status, 200)
@@ -188,7 +216,7 @@ test('POST /reload answers unchanged, forced, rejected (422) and rolled back (50
   assert.equal(get.headers['allow'], 'POST')
 })
 
-test('a page hears one message per applied change and per rejection, values redacted', async (t) => {
+test('a page hears one message per applied change, rejection, abort, rollback and error, values redacted', async (t) => {
   const s = await start(t)
   const opened = await openSocket(s.port, { token: await tokenOf(s), origin: s.origin })
   assert.ok('hello' in opened)
@@ -197,16 +225,33 @@ test('a page hears one message per applied change and per rejection, values reda
   opened.ws.on('message', (data) => messages.push(JSON.parse(String(data))))
   await s.project.save('config/site.json', SITE.replace('"pool": 4', '"pool": 8').replace('hunter2-secret', 'hunter3-secret'))
   await s.reloader.reload()
+  s.abortNextPrepare()
+  await s.reloader.reload({ force: true })
+  s.failNextApply()
+  await s.reloader.reload({ force: true })
+  s.failNextCommit()
+  await s.reloader.reload({ force: true })
   await s.project.save('config/site.json', '{ "title": 1 }\n')
   await s.reloader.reload()
-  const [applied, rejected] = await waitFor(() => (messages.length >= 2 ? messages : undefined), { message: 'two messages' })
+  const seen = () => messages.filter((m) => m.type !== 'heartbeat')
+  const kinds = ['applied', 'aborted', 'rolled-back', 'applied', 'error', 'rejected']
+  await waitFor(() => seen().length >= kinds.length, { message: `${kinds.length} messages (got ${seen().map((m) => m.type).join(', ')})` })
+  // The commit tap's error is reported while the transaction commits: it may come before its applied.
+  assert.deepEqual(seen().map((m) => m.type).sort(), [...kinds].sort())
+  const applied = seen()[0]
+  const rejected = seen().at(-1)
   assert.equal(applied?.type, 'applied')
   assert.equal(applied?.version, 2)
   assert.deepEqual((applied?.events as { type: string; value: unknown }[]).map((e) => [e.type, e.value]), [['config:changed', { title: 'Site', db: { password: '[redacted]', pool: 8 } }]])
   assert.ok(!JSON.stringify(applied).includes('hunter'))
   assert.equal(rejected?.type, 'rejected')
-  assert.equal(rejected?.version, 2)
+  assert.equal(rejected?.version, 3)
   assert.ok((rejected?.problems as unknown[]).length > 0)
+  const byType = (type: string) => seen().find((m) => m.type === type) as { [key: string]: unknown } | undefined
+  assert.equal((byType('aborted')?.abort as { code: string }).code, 'HR_TEST_VOTE')
+  assert.match((byType('rolled-back')?.error as { message: string }).message, /failed on purpose/)
+  assert.match((byType('error')?.error as { message: string }).message, /failed in commit/)
+  for (const m of seen()) assert.equal(m.runId, opened.hello.runId)
 })
 
 test('a client that misses heartbeats is dropped', async (t) => {
@@ -278,7 +323,8 @@ test('listen starts a standalone server on 127.0.0.1 by default, closed with the
 
 test('bad options are refused at once with the option and the fix', () => {
   assert.throws(() => browser({ prefix: 'hot/' }), (e: unknown) => e instanceof BrowserOptionsError && e.code === 'HR_BROWSER_OPTIONS' && /prefix/.test(e.message) && e.hint !== undefined)
-  assert.throws(() => browser({ colour: 'red' } as never), /unknown option "colour"/)
+  assert.throws(() => browser({ prefx: '/hr' } as never), (e: unknown) => e instanceof OptionsError && /unknown option "prefx" \(did you mean "prefix"\?\)/.test(e.message))
+  assert.throws(() => browser({ heartbeatMs: 'often' } as never), (e: unknown) => e instanceof OptionsError && /heartbeatMs/.test(e.message))
   assert.throws(() => browser({ allowedOrigins: ['not a url'] }), /allowedOrigins/)
   assert.throws(() => browser({ reconnectMinMs: 500, reconnectMaxMs: 100 }), /reconnectMaxMs/)
 })
