@@ -108,6 +108,7 @@ export class Member {
     // No record: nothing ran, the version has no file.
     if (record === undefined || record.status === 'applied' || record.status === 'unchanged') {
       this.#serving = loading
+      this.#kernel.emit({ type: 'fleet:caught-up', paths: [], fleetVersion: loading.version, branch: loading.branch })
       return
     }
     this.source.setTarget(this.#serving.manifest)

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { waitFor } from '../../../test/helpers/index.js'
 import { runCli } from '../../../test/helpers/cli.js'
+import { FleetStore } from '../src/store.js'
 import { app, skipUnlessReady, startFleet } from './harness.js'
 
 type Ev = Record<string, unknown> & { type: string }
@@ -253,13 +254,18 @@ test('a stream trimmed past a slow member: it re-reads the state and follows the
   await fleet.allAt(['slow'], 2)
   slow.signal('SIGSTOP')
   assert.equal(await main.plugin.endBranch('canary=true'), true)
-  // Far more events than the stream keeps, while the slow member reads nothing.
-  for (let i = 0; i < 12; i++) await fleet.store.heartbeat(`ghost-${i}`, 60_000, { labels: {}, version: 0, manifest: '', state: 'ok' })
-  for (let i = 0; i < 12; i++) await fleet.store.leave(`ghost-${i}`)
+  // Far more events than the stream keeps, while the slow member reads nothing (written with
+  // the fleet's cap: every writer trims the stream to its own maxEvents).
+  const ghostErrors: Error[] = []
+  const ghosts = new FleetStore({ redis: { path: fleet.redis.socket }, fleet: 'test', maxEvents: 5, onError: (e) => ghostErrors.push(e) })
+  for (let i = 0; i < 12; i++) await ghosts.heartbeat(`ghost-${i}`, 60_000, { labels: {}, version: 0, manifest: '', state: 'ok' })
+  for (let i = 0; i < 12; i++) await ghosts.leave(`ghost-${i}`)
   assert.equal(await fleet.redis.client().xlen(fleet.store.keys.events), 5)
   slow.signal('SIGCONT')
   await slow.waitEvent((e) => e.type === 'fleet:caught-up' && e['fleetVersion'] === 1, 'back on the main line after the gap')
   await fleet.allAt(['slow'], 1)
+  await ghosts.close()
+  assert.deepEqual(ghostErrors, [])
 })
 
 test('hotreload fleet status --json shows the committed version, members with labels and leases, and branches', async (t) => {
