@@ -66,7 +66,6 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
     for (const size of options.sizes ?? [3, 10]) {
       const fleetName = `bench${size}`
       const committedAt = new Map<string, number>()
-      let strict: HotReload | undefined
       const roots: string[] = []
       for (let i = 0; i < size; i++) {
         const root = await mkdtemp(join(tmpdir(), 'hotreload-bench-member-'))
@@ -129,7 +128,7 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
       // A NACK round: one more member with a stricter schema rejects every proposal.
       const strictRoot = await mkdtemp(join(tmpdir(), 'hotreload-bench-strict-'))
       roots.push(strictRoot)
-      strict = await createHotReload({
+      const strict = await createHotReload({
         root: strictRoot,
         plugins: [configPlugin(schema(5)), fleet({ role: 'member', redis, fleet: fleetName, id: 'strict', heartbeatMs: 500, leaseMs: 5000 })],
       } as Parameters<typeof createHotReload>[0])
