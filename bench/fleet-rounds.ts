@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -82,6 +82,7 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
       }
       const proposerRoot = await mkdtemp(join(tmpdir(), 'hotreload-bench-proposer-'))
       roots.push(proposerRoot)
+      await mkdir(join(proposerRoot, 'config'))
       await writeFileAtomic(join(proposerRoot, 'config/app.json'), '{ "limit": 0 }\n')
       let proposedAt = 0
       let proposedVersion = 0
