@@ -77,7 +77,7 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
           onEvent: (e: HotReloadEvent) => {
             if (e.type === 'fleet:committed') committedAt.set(`${id}:${e.fleetVersion}`, performance.now())
           },
-        } as Parameters<typeof createHotReload>[0])
+        })
         instances.push(member)
       }
       const proposerRoot = await mkdtemp(join(tmpdir(), 'hotreload-bench-proposer-'))
@@ -97,9 +97,9 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
             proposedAt = performance.now()
             proposedVersion = e.fleetVersion
           }
-          if (e.type === 'applied' || (e.type as string) === 'aborted') ends.push(e)
+          if (e.type === 'applied' || e.type === 'aborted') ends.push(e)
         },
-      } as Parameters<typeof createHotReload>[0])
+      })
       instances.push(proposer)
       // Wait until every member joined (the proposer's first publication may predate some).
       await delay(600)
@@ -132,7 +132,7 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
       const strict = await createHotReload({
         root: strictRoot,
         plugins: [configPlugin(schema(5)), fleet({ role: 'member', redis, fleet: fleetName, id: 'strict', heartbeatMs: 500, leaseMs: 5000 })],
-      } as Parameters<typeof createHotReload>[0])
+      })
       instances.push(strict)
       await delay(600)
       const nacks: number[] = []
@@ -140,7 +140,7 @@ export async function benchFleetRounds(options: FleetBenchOptions = {}): Promise
         const since = ends.length
         await writeFileAtomic(join(proposerRoot, 'config/app.json'), `{ "limit": ${1000 + r} }\n`)
         const end = await waitFor(() => ends[since], `NACK round ${r}`)
-        if ((end.type as string) !== 'aborted') throw new Error(`NACK round ${r} ended ${end.type}`)
+        if (end.type !== 'aborted') throw new Error(`NACK round ${r} ended ${end.type}`)
         if (r > 1) nacks.push(performance.now() - proposedAt)
       }
       rows.push(summarize(`fleet: NACK round, ${size + 1} members`, 'Redis PING (unix socket, same run)', 'ms', pings, { baseline: true }))

@@ -81,7 +81,7 @@ export function fleetPlugin(options: FleetOptions): FleetPlugin {
     },
     proposal: (id) => need().store.proposal(id),
     command: createFleetCommand(() => plugin),
-  } as FleetPlugin
+  }
   return plugin
 }
 

@@ -2,13 +2,13 @@
 // (the hotreload CLI with the fleet plugin), a real redis-server and real proposers.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { HotReloadEvent } from '@hotreload/core'
 import { waitFor } from '../../../test/helpers/index.js'
 import { runCli } from '../../../test/helpers/cli.js'
 import { FleetStore } from '../src/store.js'
 import { app, skipUnlessReady, startFleet } from './harness.js'
 
-type Ev = Record<string, unknown> & { type: string }
-const abortOf = (e: Ev) => (e as { abort?: { code?: string; message?: string; details?: unknown } }).abort
+const abortOf = (e: HotReloadEvent) => (e.type === 'aborted' ? e.abort : undefined)
 
 test('a late joiner and a restarted member load the current version before ready', async (t) => {
   if (skipUnlessReady(t)) return
@@ -39,13 +39,13 @@ test('a stale base is refused, and of two concurrent proposals the second is bus
   assert.equal((await one.save(app(2))).type, 'applied')
   const stale = await two.save(app(3))
   assert.equal(stale.type, 'aborted')
-  assert.equal(abortOf(stale as Ev)?.code, 'HR_FLEET_STALE')
+  assert.equal(abortOf(stale)?.code, 'HR_FLEET_STALE')
   // The first proposer's next proposal waits on the held member; the second one is busy.
   const holding = one.save(app(4, 'hold'))
   await m.holding()
   const busy = await two.save(app(5))
   assert.equal(busy.type, 'aborted')
-  assert.equal(abortOf(busy as Ev)?.code, 'HR_FLEET_BUSY')
+  assert.equal(abortOf(busy)?.code, 'HR_FLEET_BUSY')
   await m.release()
   assert.equal((await holding).type, 'applied')
   await fleet.allAt(['m1'], 3)

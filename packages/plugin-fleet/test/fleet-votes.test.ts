@@ -2,11 +2,12 @@
 // real redis-server and real proposers. Each test starts its own Redis and members.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { HotReloadEvent } from '@hotreload/core'
 import { app, skipUnlessReady, startFleet } from './harness.js'
 
 type Ev = Record<string, unknown> & { type: string }
 const applied = (version: number) => (e: Ev) => e.type === 'fleet:committed' && e['fleetVersion'] === version
-const abortOf = (e: Ev) => (e as { abort?: { code?: string; message?: string; details?: unknown } }).abort
+const abortOf = (e: HotReloadEvent) => (e.type === 'aborted' ? e.abort : undefined)
 
 test('all members ACK and all apply the same version', async (t) => {
   if (skipUnlessReady(t)) return
@@ -35,7 +36,7 @@ test("one member's stricter schema NACKs: nobody changes version, the proposer's
   await fleet.allAt(['m1', 'strict'], 1)
   const end = await proposer.save(app(50))
   assert.equal(end.type, 'aborted')
-  const abort = abortOf(end as Ev)
+  const abort = abortOf(end)
   assert.equal(abort?.code, 'HR_FLEET_NACK')
   assert.match(abort?.message ?? '', /member strict rejected it: config\/app\.json:2:\d+: /)
   const nacks = (abort?.details as { nacks: { member: string; problems: { path: string; line: number }[] }[] }).nacks
@@ -71,8 +72,8 @@ test('a live member that never votes aborts the proposal at the deadline, and it
   const end = await proposer.save(app(2, 'hold'))
   await slow.holding()
   assert.equal(end.type, 'aborted')
-  assert.equal(abortOf(end as Ev)?.code, 'HR_FLEET_VOTE_TIMEOUT')
-  assert.match(abortOf(end as Ev)?.message ?? '', /no vote by the deadline from slow/)
+  assert.equal(abortOf(end)?.code, 'HR_FLEET_VOTE_TIMEOUT')
+  assert.match(abortOf(end)?.message ?? '', /no vote by the deadline from slow/)
   await slow.release()
   const late = await slow.waitEvent((e) => e.type === 'fleet:voted' && e['refused'] === 'late', 'its late vote refused')
   assert.equal(late['ack'], true)

@@ -213,7 +213,7 @@ export async function startFleet(t: TestContext): Promise<Fleet> {
       debounceMs: 20,
       prepareTimeoutMs: 20_000,
       plugins: [configPlugin({ schemas: { app: Type.Object({ limit: Type.Integer({ maximum: APP_MAX }), note: Type.Optional(Type.String()) }) } }), plugin],
-    } as Parameters<typeof createHotReload>[0])
+    })
     const events = recordEvents<HotReloadEvent>(reloader)
     stops.push(async () => {
       await reloader.close()
