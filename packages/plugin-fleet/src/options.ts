@@ -1,4 +1,6 @@
 import { hostname } from 'node:os'
+import { checkOptions } from '@hotreload/core'
+import { Type } from '@sinclair/typebox'
 import { FleetOptionsError } from './errors.js'
 import type { RedisTarget } from './store.js'
 import type { Labels } from './types.js'
@@ -49,48 +51,66 @@ export interface ResolvedFleetOptions {
   readonly maxEvents: number
 }
 
-const KNOWN = new Set(['role', 'redis', 'fleet', 'id', 'labels', 'leaseMs', 'heartbeatMs', 'voteTimeoutMs', 'target', 'branch', 'maxEvents'])
-const NAME = /^[A-Za-z0-9._-]+$/
+const NAME_PATTERN = '^[A-Za-z0-9._-]+$'
+const Labels = Type.Record(Type.String(), Type.String())
+const OptionsSchema = Type.Object(
+  {
+    // role and redis get messages of their own below (a union's ajv wording names no fix).
+    role: Type.Optional(Type.Unknown()),
+    redis: Type.Optional(Type.Unknown()),
+    fleet: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+    id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+    labels: Type.Optional(Labels),
+    leaseMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    heartbeatMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    voteTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    target: Type.Optional(Labels),
+    branch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._=,-]+$' })),
+    maxEvents: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
 
-/** Checks and completes the options; throws `FleetOptionsError` naming the bad option. Never mutates its input. */
+/** Checks and completes the options; throws naming the bad option (with a did-you-mean). Never mutates its input. */
 export function resolveFleetOptions(options: FleetOptions): ResolvedFleetOptions {
-  if (typeof options !== 'object' || options === null) throw new FleetOptionsError('fleet() needs an options object', { hint: "Pass fleet({ role: 'member', redis: 'redis://127.0.0.1:6379' })." })
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new FleetOptionsError(`unknown option "${key}"`, { hint: `Known options: ${[...KNOWN].join(', ')}.` })
+  const checked = checkOptions(OptionsSchema, options, { source: 'fleetPlugin()', plugin: 'fleet', hint: 'See the README of @hotreload/plugin-fleet.' })
+  if (checked.role !== 'proposer' && checked.role !== 'member') {
+    throw new FleetOptionsError(`fleetPlugin(): option "role" must be 'proposer' or 'member', got ${JSON.stringify(checked.role)}`, {
+      hint: "Use role: 'member' in app instances and role: 'proposer' where edits are made.",
+    })
   }
-  if (options.role !== 'proposer' && options.role !== 'member') {
-    throw new FleetOptionsError(`option "role" must be 'proposer' or 'member', got ${JSON.stringify(options.role)}`, { hint: "Use role: 'member' in app instances and role: 'proposer' where edits are made." })
+  const redis = checked.redis
+  if ((typeof redis !== 'string' || redis === '') && (typeof redis !== 'object' || redis === null || Array.isArray(redis))) {
+    throw new FleetOptionsError('fleetPlugin(): option "redis" is required: a URL, a unix socket path or ioredis options', {
+      hint: "Pass redis: 'redis://127.0.0.1:6379' (start redis-server with --appendonly yes).",
+    })
   }
-  if (options.redis === undefined || options.redis === null || (typeof options.redis !== 'string' && typeof options.redis !== 'object')) {
-    throw new FleetOptionsError('option "redis" is required: a URL, a unix socket path or ioredis options', { hint: "Pass redis: 'redis://127.0.0.1:6379' (start redis-server with --appendonly yes)." })
+  const fleet = checked.fleet ?? 'default'
+  const id = checked.id ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-')
+  const labels = Object.freeze({ ...(checked.labels ?? {}) })
+  const target = Object.freeze({ ...(checked.target ?? {}) })
+  const leaseMs = checked.leaseMs ?? 5_000
+  const heartbeatMs = checked.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3))
+  if (heartbeatMs >= leaseMs) {
+    throw new FleetOptionsError(`fleetPlugin(): option "heartbeatMs" (${heartbeatMs}) must be shorter than "leaseMs" (${leaseMs})`, {
+      hint: 'Renew a lease a few times per lease period, e.g. heartbeatMs = leaseMs / 3.',
+    })
   }
-  const fleet = options.fleet ?? 'default'
-  if (!NAME.test(fleet)) throw new FleetOptionsError(`option "fleet" must be letters, digits, ".", "_" or "-", got ${JSON.stringify(fleet)}`)
-  const id = options.id ?? `${hostname()}-${process.pid}`
-  if (!NAME.test(id)) throw new FleetOptionsError(`option "id" must be letters, digits, ".", "_" or "-", got ${JSON.stringify(id)}`)
-  const labels = checkLabels('labels', options.labels)
-  const target = checkLabels('target', options.target)
-  const leaseMs = checkMs('leaseMs', options.leaseMs, 5_000)
-  const heartbeatMs = checkMs('heartbeatMs', options.heartbeatMs, Math.max(50, Math.floor(leaseMs / 3)))
-  if (heartbeatMs >= leaseMs) throw new FleetOptionsError(`option "heartbeatMs" (${heartbeatMs}) must be shorter than "leaseMs" (${leaseMs})`, { hint: 'Renew a lease a few times per lease period, e.g. heartbeatMs = leaseMs / 3.' })
-  const voteTimeoutMs = checkMs('voteTimeoutMs', options.voteTimeoutMs, 10_000)
-  const maxEvents = checkMs('maxEvents', options.maxEvents, 10_000)
-  const branch = options.branch ?? Object.entries(target).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')
-  if (Object.keys(target).length === 0 && options.branch !== undefined) throw new FleetOptionsError('option "branch" needs a "target": a branch holds a gray release to the members the target selects')
-  return Object.freeze({ role: options.role, redis: options.redis, fleet, id, labels, leaseMs, heartbeatMs, voteTimeoutMs, target, branch, maxEvents })
-}
-
-function checkLabels(name: string, value: Labels | undefined): Labels {
-  if (value === undefined) return Object.freeze({})
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FleetOptionsError(`option "${name}" must be an object of string labels`)
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new FleetOptionsError(`option "${name}.${k}" must be a string, got ${typeof v}`, { hint: `Write ${k}: '${String(v)}'.` })
+  if (Object.keys(target).length === 0 && checked.branch !== undefined) {
+    throw new FleetOptionsError('fleetPlugin(): option "branch" needs a "target": a branch holds a gray release to the members the target selects')
   }
-  return Object.freeze({ ...value })
-}
-
-function checkMs(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value <= 0) throw new FleetOptionsError(`option "${name}" must be a positive integer, got ${JSON.stringify(value)}`)
-  return value
+  const branch = checked.branch ?? Object.entries(target).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')
+  return Object.freeze({
+    role: checked.role,
+    redis: redis as RedisTarget,
+    fleet,
+    id,
+    labels,
+    leaseMs,
+    heartbeatMs,
+    voteTimeoutMs: checked.voteTimeoutMs ?? 10_000,
+    target,
+    branch,
+    maxEvents: checked.maxEvents ?? 10_000,
+  })
 }

@@ -115,7 +115,7 @@ test('Redis restarted with appendonly on: nothing is lost and the members reconn
     assert.match(JSON.stringify(error), /appendonly/)
   }
   await fleet.redis.start()
-  const after = await waitFor(() => fleet.store.snapshot(), { timeoutMs: 20_000, message: 'Redis back' })
+  const after = await waitFor(() => fleet.store.snapshot(), { timeoutMs: 60_000, message: 'Redis back' })
   assert.equal(after.epoch, before.epoch)
   assert.equal(after.current?.version, 1)
   assert.equal((await proposer.save(app(2))).type, 'applied')

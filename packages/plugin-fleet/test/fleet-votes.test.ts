@@ -49,7 +49,7 @@ test("one member's stricter schema NACKs: nobody changes version, the proposer's
 test('a member SIGKILLed after receiving a proposal and before voting: the fleet commits once its lease expires, naming it excluded', async (t) => {
   if (skipUnlessReady(t)) return
   const fleet = await startFleet(t)
-  const [, doomed] = await Promise.all([fleet.member('m1'), fleet.member('doomed', { hold: true, leaseMs: 1500 })])
+  const [, doomed] = await Promise.all([fleet.member('m1'), fleet.member('doomed', { hold: true, leaseMs: 3000, heartbeatMs: 300 })])
   const proposer = await fleet.proposer(app(1))
   await fleet.allAt(['m1', 'doomed'], 1)
   const saving = proposer.save(app(2, 'hold'))
@@ -67,13 +67,14 @@ test('a live member that never votes aborts the proposal at the deadline, and it
   if (skipUnlessReady(t)) return
   const fleet = await startFleet(t)
   const [, slow] = await Promise.all([fleet.member('m1'), fleet.member('slow', { hold: true })])
-  const proposer = await fleet.proposer(app(1), { voteTimeoutMs: 1500 })
+  const proposer = await fleet.proposer(app(1), { voteTimeoutMs: 3000 })
   await fleet.allAt(['m1', 'slow'], 1)
   const end = await proposer.save(app(2, 'hold'))
   await slow.holding()
   assert.equal(end.type, 'aborted')
   assert.equal(abortOf(end)?.code, 'HR_FLEET_VOTE_TIMEOUT')
-  assert.match(abortOf(end)?.message ?? '', /no vote by the deadline from slow/)
+  assert.match(abortOf(end)?.message ?? '', /no vote by the deadline from .*slow/)
+  assert.ok((abortOf(end)?.details as { silent: string[] }).silent.includes('slow'))
   await slow.release()
   const late = await slow.waitEvent((e) => e.type === 'fleet:voted' && e['refused'] === 'late', 'its late vote refused')
   assert.equal(late['ack'], true)
@@ -100,7 +101,7 @@ test('the proposer killed mid-proposal: the members settle it without it', async
 test('a member frozen with SIGSTOP is excluded; resumed, it validates and loads the committed version', async (t) => {
   if (skipUnlessReady(t)) return
   const fleet = await startFleet(t)
-  const [, frozen] = await Promise.all([fleet.member('m1'), fleet.member('frozen', { leaseMs: 1500 })])
+  const [, frozen] = await Promise.all([fleet.member('m1'), fleet.member('frozen', { leaseMs: 3000, heartbeatMs: 300 })])
   const proposer = await fleet.proposer(app(1))
   await fleet.allAt(['m1', 'frozen'], 1)
   frozen.signal('SIGSTOP')

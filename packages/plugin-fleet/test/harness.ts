@@ -71,8 +71,8 @@ function memberConfig(id: string, socket: string, spec: MemberSpec): string {
     maxLimit: spec.maxLimit ?? APP_MAX,
     hold: spec.hold ?? false,
     failApply: spec.failApply ?? false,
-    leaseMs: spec.leaseMs ?? 3000,
-    heartbeatMs: spec.heartbeatMs ?? 300,
+    leaseMs: spec.leaseMs ?? 10_000,
+    heartbeatMs: spec.heartbeatMs ?? 500,
     maxEvents: spec.maxEvents ?? 10_000,
   }
   return `import { existsSync, writeFileSync } from 'node:fs'
@@ -123,7 +123,7 @@ export default defineConfig({
   include: ['config/**'],
   plugins: [
     configPlugin({ schemas: { app: Type.Object({ limit: Type.Integer({ maximum: ${APP_MAX} }), note: Type.Optional(Type.String()) }) } }),
-    fleet({ role: 'proposer', redis: { path: ${JSON.stringify(socket)} }, fleet: 'test', id: 'publisher', voteTimeoutMs: 20000 }),
+    fleet({ role: 'proposer', redis: { path: ${JSON.stringify(socket)} }, fleet: 'test', id: 'publisher', voteTimeoutMs: 30000 }),
   ],
 })
 `
@@ -176,15 +176,15 @@ export async function startFleet(t: TestContext): Promise<Fleet> {
       dir: project.root,
       cli: launch(),
       events: () => m.cli.json(),
-      waitEvent: (predicate, message, timeoutMs = 20_000) => m.cli.waitForJson(predicate, `${id}: ${message}`, timeoutMs),
+      waitEvent: (predicate, message, timeoutMs = 60_000) => m.cli.waitForJson(predicate, `${id}: ${message}`, timeoutMs),
       holding: async () => {
-        await waitFor(() => existsSync(project.path('holding')), { timeoutMs: 20_000, message: `${id} to hold its validation` })
+        await waitFor(() => existsSync(project.path('holding')), { timeoutMs: 60_000, message: `${id} to hold its validation` })
       },
       release: () => writeFile(project.path('release'), ''),
       signal: (signal) => void m.cli.child.kill(signal),
       restart: async () => {
         m.cli = launch()
-        await m.waitEvent((e) => e.type === 'ready', 'ready after restart')
+        await m.waitEvent((e) => e.type === 'ready', 'ready after restart', 90_000)
       },
       stop: async () => {
         if (m.cli.child.exitCode === null && m.cli.child.signalCode === null) {
@@ -200,18 +200,19 @@ export async function startFleet(t: TestContext): Promise<Fleet> {
       await m.stop()
       await project.cleanup()
     })
-    await m.waitEvent((e) => e.type === 'ready', 'ready')
+    // A member process starts slowly on a busy machine (node, the config loader, the plugins).
+    await m.waitEvent((e) => e.type === 'ready', 'ready', 90_000)
     return m
   }
 
   async function proposer(files: Record<string, string>, options: Partial<FleetOptions> = {}): Promise<Proposer> {
     const project = await makeTempProject(files, 'hotreload-fleet-proposer-')
-    const plugin = fleet({ role: 'proposer', redis: { path: redis.socket }, fleet: 'test', id: `proposer-${stops.length}`, voteTimeoutMs: 5000, heartbeatMs: 100, ...options })
+    const plugin = fleet({ role: 'proposer', redis: { path: redis.socket }, fleet: 'test', id: `proposer-${stops.length}`, voteTimeoutMs: 20_000, heartbeatMs: 100, ...options })
     const reloader = await createHotReload({
       root: project.root,
       include: ['config/**'],
       debounceMs: 20,
-      prepareTimeoutMs: 20_000,
+      prepareTimeoutMs: 60_000,
       plugins: [configPlugin({ schemas: { app: Type.Object({ limit: Type.Integer({ maximum: APP_MAX }), note: Type.Optional(Type.String()) }) } }), plugin],
     })
     const events = recordEvents<HotReloadEvent>(reloader)
@@ -231,7 +232,7 @@ export async function startFleet(t: TestContext): Promise<Fleet> {
         const ends = new Set(['applied', 'rejected', 'rolled-back', 'aborted'])
         return waitFor(
           () => events.events.slice(since).find((e) => ends.has(e.type) && paths.every((p) => e.paths.includes(p))),
-          { timeoutMs: 30_000, message: `the proposer's transaction for ${paths.join(', ')} (seen: ${events.events.slice(since).map((e) => e.type).join(', ')})` },
+          { timeoutMs: 90_000, message: `the proposer's transaction for ${paths.join(', ')} (seen: ${events.events.slice(since).map((e) => e.type).join(', ')})` },
         )
       },
     }
@@ -266,7 +267,7 @@ export async function startFleet(t: TestContext): Promise<Fleet> {
     proposer,
     publisherProject,
     members,
-    async allAt(ids, version, timeoutMs = 20_000) {
+    async allAt(ids, version, timeoutMs = 60_000) {
       await waitFor(
         async () => {
           const list = await members()
