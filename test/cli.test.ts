@@ -133,13 +133,13 @@ export default defineConfig({
     {
       name: 'echo',
       apply() {},
-      commands: {
-        echo: {
-          description: 'prints its arguments',
-          async run(args, ctx) {
-            ctx.print(JSON.stringify({ args, json: ctx.json, files: ctx.reloader.status().files }))
-            return 0
-          },
+      command: {
+        description: 'prints its arguments',
+        // "show ..." only reads: it gets an instance that ran a dry run and wrote nothing.
+        readOnly: (args) => args[0] === 'show',
+        async run(args, ctx) {
+          ctx.print(JSON.stringify({ args, json: ctx.json, files: ctx.reloader.status().files, last: ctx.reloader.status().last?.status }))
+          return 0
         },
       },
     },
@@ -153,11 +153,11 @@ test('a plugin command gets its own flags and positionals; global options still 
   await linkNodeModules(p.root)
   const run = await runCli(['--root', p.root, 'echo', 'prune', '--keep-versions', '1', '--json', '-x'], p.root)
   assert.equal(run.code, 0, run.stderr)
-  assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--keep-versions', '1', '-x'], json: true, files: 1 })
+  assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--keep-versions', '1', '-x'], json: true, files: 1, last: 'applied' })
 
   const verbatim = await runCli(['echo', 'prune', '--', '--json', '--keep-versions', '2'], p.root)
   assert.equal(verbatim.code, 0, verbatim.stderr)
-  assert.deepEqual(JSON.parse(verbatim.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--json', '--keep-versions', '2'], json: false, files: 1 })
+  assert.deepEqual(JSON.parse(verbatim.stdout.trim().split('\n').at(-1) ?? ''), { args: ['prune', '--json', '--keep-versions', '2'], json: false, files: 1, last: 'applied' })
 
   const strict = await runCli(['check', '--keep-versions', '1'], p.root)
   assert.equal(strict.code, 2)
@@ -165,6 +165,16 @@ test('a plugin command gets its own flags and positionals; global options still 
   const extra = await runCli(['watch', 'extra'], p.root)
   assert.equal(extra.code, 2)
   assert.match(extra.stderr, /unexpected argument "extra" after "watch"/)
+})
+
+test('a read-only plugin command runs on a dry run: nothing is applied and nothing is written', async (t) => {
+  const p = await makeTempProject({ 'hotreload.config.ts': COMMAND_CONFIG, 'conf/a.json': '{}' })
+  t.after(() => p.cleanup())
+  await linkNodeModules(p.root)
+  const run = await runCli(['echo', 'show'], p.root)
+  assert.equal(run.code, 0, run.stderr)
+  assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? ''), { args: ['show'], json: false, files: 1, last: 'dry-run' })
+  await assert.rejects(access(join(p.root, '.hotreload')), /ENOENT/)
 })
 
 test('hotreload check validates without applying: no handler runs, nothing is written', async (t) => {

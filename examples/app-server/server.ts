@@ -20,7 +20,7 @@ const Site = Type.Object({
 
 const configs = config({ schemas: { site: Site }, restartRequired: { site: ['port'] } })
 const views = templates({ engine: handlebars() })
-const files = assets({ outputDir: 'public', publicPath: '/assets/' })
+const files = assets({ outDir: 'public', publicPath: '/assets/' })
 const reloader = await createHotReload({
   root,
   plugins: [configs, views, files],

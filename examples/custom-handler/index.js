@@ -1,6 +1,6 @@
 // A ReloadHandler as its own package: a redirect table kept in routes/*.json. Each file maps
-// a path to a target URL; a table is checked before it goes live, and a failed transaction
-// puts the previous table back.
+// a path to a target URL; a table is checked before it goes live (validate), and it goes live
+// only once every plugin applied (commit), so a failed transaction never shows its table.
 import { defineReloadHandler } from '@hotreload/core'
 
 /**
@@ -38,19 +38,11 @@ export function routesHandler(options = {}) {
       }
       return routes
     },
-    handleChange(change, ctx) {
-      const previous = table
-      const previousFile = byFile.get(change.path)
+    commit(change, ctx) {
       if (change.kind === 'deleted') byFile.delete(change.path)
       else byFile.set(change.path, /** @type {Map<string, string>} */ (ctx.staged))
       if (change.from) byFile.delete(change.from)
       table = new Map([...byFile.values()].flatMap((m) => [...m]))
-      // Returned undo: the kernel calls it if a later step of the same transaction fails.
-      return () => {
-        table = previous
-        if (previousFile) byFile.set(change.path, previousFile)
-        else byFile.delete(change.path)
-      }
     },
   })
 

@@ -20,7 +20,7 @@ export default defineConfig({
   plugins: [
     config({ schemas: { app: App }, restartRequired: { app: ['server.port'] } }),
     templates({ engine: handlebars() }),
-    assets({ outputDir: 'public', publicPath: '/assets/' }),
+    assets({ outDir: 'public', publicPath: '/assets/' }),
     backup({ keepVersions: 10 }),
     routesHandler().plugin,
   ],

@@ -1,6 +1,9 @@
 import { styleText } from 'node:util'
 import { formatLocated, HotReloadError } from './errors.js'
-import type { HotReloadEvent, Plugin, Problem, TransactionRecord } from './types.js'
+import type { Problem } from './errors.js'
+import type { HotReloadEvent } from './events.js'
+import type { Plugin } from './plugin.js'
+import type { TransactionRecord } from './record.js'
 
 type Style = Parameters<typeof styleText>[0]
 
@@ -35,6 +38,9 @@ export function createPrinter({ json, color }: { json: boolean; color: boolean }
         return
       case 'rolled-back':
         out(`${paint('yellow', '↺ rolled back')} ${changeList(event)}: ${formatLocated(event.error)}${event.error.plugin ? ` (${event.error.plugin})` : ''}, still serving v${event.version}`)
+        return
+      case 'aborted':
+        out(`${paint('yellow', '⊘ aborted')} ${changeList(event)}: ${event.abort.message}${event.abort.plugin ? ` (${event.abort.plugin})` : ''}, still serving v${event.version}`)
         return
       case 'dry-run':
         out(`${paint('blue', '◌ dry run')} would apply ${changeList(event) || 'nothing'}${event.problems.length ? `, but ${event.problems.length} problem(s):` : ''}`)

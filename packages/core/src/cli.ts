@@ -7,7 +7,9 @@ import { findConfigFile, loadConfigFile } from './config-file.js'
 import { ConfigFileError } from './errors.js'
 import { createHotReload } from './kernel.js'
 import { createPrinter } from './cli-output.js'
-import type { HotReload, HotReloadEvent, HotReloadOptions, Plugin } from './types.js'
+import type { HotReloadEvent } from './events.js'
+import type { HotReloadOptions } from './options.js'
+import type { HotReload, Plugin } from './plugin.js'
 
 const USAGE = `Usage: hotreload [command] [options]
 
@@ -64,8 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const plugins = options.plugins ?? []
   printer.usePlugins(plugins)
-  if (values.poll) options.usePolling = true
-  if (values['dry-run']) options.dryRun = true
+  if (values.poll) options = { ...options, usePolling: true }
+  if (values['dry-run']) options = { ...options, dryRun: true }
   const [command = 'watch', ...extra] = positionals
   if (extra.length > 0 && (command === 'watch' || command === 'check')) {
     process.stderr.write(`hotreload: unexpected argument "${extra[0]}" after "${command}"\n\n${USAGE}\n`)
@@ -74,21 +76,24 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
-  const owner = plugins.find((p: Plugin) => p.commands?.[command])
-  const pluginCommand = owner?.commands?.[command]
+  // A plugin's command is named after the plugin: `hotreload backup list`, `hotreload assets`.
+  const pluginCommand = plugins.find((p: Plugin) => p.name === command)?.command
   if (!pluginCommand) {
-    const known = ['watch', 'check', ...plugins.flatMap((p: Plugin) => Object.keys(p.commands ?? {}))]
+    const known = ['watch', 'check', ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
     process.stderr.write(`hotreload: unknown command "${command}". Known commands: ${known.join(', ')}\n`)
     return 2
   }
-  const reloader = await start({ ...options, watch: false }, printer, false)
+  // A command that only reads gets an instance that ran a dry run: it applies and writes nothing,
+  // so it can run next to a watcher of the same root without becoming a second writer.
+  const readOnly = pluginCommand.readOnly?.(commandArgs) ?? false
+  const reloader = await start({ ...options, watch: false, ...(readOnly ? { dryRun: true } : {}) }, printer, false)
   if (typeof reloader === 'number') return reloader
   try {
     return await pluginCommand.run(commandArgs, {
       reloader,
       json,
-      print: (line) => process.stdout.write(`${line}\n`),
-      printError: (line) => process.stderr.write(`${line}\n`),
+      print: (line: string) => process.stdout.write(`${line}\n`),
+      printError: (line: string) => process.stderr.write(`${line}\n`),
     })
   } finally {
     await reloader.close()
@@ -139,8 +144,7 @@ async function readOptions(configFlag: string | undefined, rootFlag: string | un
     })
   }
   const options = await loadConfigFile(file)
-  if (rootFlag) options.root = resolve(rootFlag)
-  return options
+  return rootFlag ? { ...options, root: resolve(rootFlag) } : options
 }
 
 async function start(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>, printEvents: boolean): Promise<HotReload | number> {

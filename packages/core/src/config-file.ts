@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { createJiti } from 'jiti'
 import { ConfigFileError, HotReloadError } from './errors.js'
-import type { HotReloadOptions } from './types.js'
+import type { HotReloadOptions } from './options.js'
 
 /** File names `findConfigFile` looks for, in order. */
 export const CONFIG_FILE_NAMES: readonly string[] = Object.freeze([

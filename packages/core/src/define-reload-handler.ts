@@ -1,6 +1,23 @@
-import picomatch from 'picomatch'
-import { toProblem } from './errors.js'
-import type { FileChange, Kernel, Plugin, Transaction } from './types.js'
+import type { FileChange } from './changes.js'
+import { Type } from '@sinclair/typebox'
+import { PluginError, toProblem } from './errors.js'
+import { checkOptions } from './option-check.js'
+import { createStagingKey, type Transaction } from './hooks.js'
+import type { Kernel, Plugin } from './plugin.js'
+
+const Callback = Type.Optional(Type.Unknown())
+// A misspelled callback (`comit`, `handlechange`) would otherwise never run, silently.
+const HandlerSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    files: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
+    canHandle: Callback,
+    validate: Callback,
+    handleChange: Callback,
+    commit: Callback,
+  },
+  { additionalProperties: false },
+)
 
 /** What a ReloadHandler's callbacks receive besides the change. */
 export interface HandlerContext {
@@ -26,24 +43,35 @@ export interface ReloadHandler<TStaged = unknown> {
   /**
    * Runs in the validate stage, before anything changes: throw or call `ctx.problem()` to
    * reject the transaction. May return staged data, handed to `handleChange` as `ctx.staged`.
+   * Must not write anything: `hotreload check` and dry runs stop after it.
    */
   validate?(change: FileChange, ctx: HandlerContext): TStaged | Promise<TStaged>
   /**
-   * Runs in the apply stage: make the change take effect. May return an undo function, called
-   * if a later step of the same transaction fails.
+   * Runs in the apply stage, for side effects that can be undone (tell a child process, write a
+   * file): may return an undo function, called if a later step of the same transaction fails.
+   * What the app reads should change in `commit` instead, so nobody sees a change that rolls back.
    */
-  handleChange(change: FileChange, ctx: HandlerContext): void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>
+  handleChange?(change: FileChange, ctx: HandlerContext): void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>
+  /**
+   * Runs once every plugin's apply succeeded: make the change visible to the app (swap the
+   * staged value in). It cannot fail the transaction; a throw is reported as an `error` event.
+   */
+  commit?(change: FileChange, ctx: HandlerContext): void | Promise<void>
 }
 
 /**
- * Turns a ReloadHandler into a plugin: it watches `files`, claims the matching changes in
- * detect, runs `validate` for each in validate, and `handleChange` for each in apply,
+ * Turns a ReloadHandler into a plugin: it watches and claims `files` (`kernel.claimFiles`), runs
+ * `validate` for each claimed change in validate, and `handleChange` for each in apply,
  * registering any returned undo for rollback.
  */
 export function defineReloadHandler<TStaged = unknown>(handler: ReloadHandler<TStaged>): Plugin {
-  const globs = typeof handler.files === 'string' ? [handler.files] : [...handler.files]
-  const matches = picomatch(globs, { dot: false })
-  const stagedKey = `handler:${handler.name}`
+  checkOptions(HandlerSchema, handler, { source: `defineReloadHandler(${JSON.stringify((handler as { name?: unknown } | null)?.name ?? '')})` })
+  if (typeof handler?.handleChange !== 'function' && typeof handler?.commit !== 'function') {
+    throw new PluginError(`defineReloadHandler(${JSON.stringify(handler?.name ?? '')}) needs handleChange() or commit()`, {
+      hint: 'Add commit(change, ctx) to make the staged value visible, or handleChange(change, ctx) for an undoable side effect.',
+    })
+  }
+  const key = createStagingKey<Map<string, unknown>>(handler.name)
 
   const contextFor = (tx: Transaction, change: FileChange, staged: unknown): HandlerContext => ({
     tx,
@@ -57,14 +85,7 @@ export function defineReloadHandler<TStaged = unknown>(handler: ReloadHandler<TS
   return {
     name: handler.name,
     apply(kernel: Kernel) {
-      kernel.include(globs)
-      kernel.hooks.detect.tap(handler.name, (changes, tx) => {
-        for (const change of changes) {
-          const owned = matches(change.path) || (change.from !== undefined && matches(change.from))
-          if (owned && (handler.canHandle?.(change) ?? true)) tx.claim(handler.name, change)
-        }
-        return changes
-      })
+      kernel.claimFiles(handler.name, handler.files, handler.canHandle ? (change) => handler.canHandle?.(change) ?? true : undefined)
       kernel.hooks.validate.tapPromise(handler.name, async (tx) => {
         const staged = new Map<string, unknown>()
         for (const change of tx.claimed(handler.name)) {
@@ -75,15 +96,25 @@ export function defineReloadHandler<TStaged = unknown>(handler: ReloadHandler<TS
             tx.problem(toProblem(error, handler.name, change.path))
           }
         }
-        tx.staged.set(stagedKey, staged)
+        tx.stage(key, staged)
       })
-      kernel.hooks.apply.tapPromise(handler.name, async (tx) => {
-        const staged = (tx.staged.get(stagedKey) as Map<string, unknown> | undefined) ?? new Map()
-        for (const change of tx.claimed(handler.name)) {
-          const undo = await handler.handleChange(change, contextFor(tx, change, staged.get(change.path)))
-          if (typeof undo === 'function') tx.onRollback(handler.name, undo)
-        }
-      })
+      const { handleChange, commit } = handler
+      if (handleChange) {
+        kernel.hooks.apply.tapPromise(handler.name, async (tx) => {
+          const staged = tx.staged(key)
+          for (const change of tx.claimed(handler.name)) {
+            if (tx.signal.aborted) return
+            const undo = await handleChange(change, contextFor(tx, change, staged?.get(change.path)))
+            if (typeof undo === 'function') tx.onRollback(handler.name, undo)
+          }
+        })
+      }
+      if (commit) {
+        kernel.hooks.commit.tapPromise(handler.name, async (tx) => {
+          const staged = tx.staged(key)
+          for (const change of tx.claimed(handler.name)) await commit(change, contextFor(tx, change, staged?.get(change.path)))
+        })
+      }
     },
   }
 }

@@ -1,4 +1,26 @@
-import type { ErrorInfo, Problem } from './types.js'
+/**
+ * A problem found while validating: it rejects the transaction. `line`/`column` are 1-based and
+ * present when the parser or compiler knows them; `hint` says how to fix it.
+ */
+export interface Problem {
+  readonly plugin: string
+  readonly code: string
+  readonly message: string
+  readonly path?: string
+  readonly line?: number
+  readonly column?: number
+  readonly keyPath?: string
+  readonly hint?: string
+}
+
+/** An error reduced to plain, serialisable data. */
+export interface ErrorInfo {
+  readonly code: string
+  readonly message: string
+  readonly plugin?: string
+  readonly path?: string
+  readonly hint?: string
+}
 
 /** Where in a file an error points; line and column are 1-based. */
 export interface ErrorLocation {

@@ -1,4 +1,4 @@
-import type { HotReloadEvent } from './types.js'
+import type { HotReloadEvent } from './events.js'
 
 type Listener = (event: HotReloadEvent) => void
 

@@ -6,17 +6,9 @@ import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
 import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
-import type { FileChange, Fingerprint } from './types.js'
+import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
 
-/** What `FileState.reconcile` found for a set of dirty paths. */
-export interface Reconciled {
-  /** Ordered: deleted, then created and renamed, then modified; by path within each group. */
-  changes: FileChange[]
-  /** Paths whose event changed nothing: same bytes, a touch, or created and deleted again. */
-  noops: string[]
-  /** Paths that exist but could not be read (EACCES, EIO...); they are neither changed nor kept. */
-  unreadable: { path: string; error: Error }[]
-}
+export type { Reconciled } from './changes.js'
 
 export interface FileStateOptions {
   /** Files up to this size are kept in memory between reconcile and read. Default 16 MiB. */
@@ -55,10 +47,12 @@ type Probe =
 const MISSING: Probe = Object.freeze({ state: 'missing' })
 
 /**
- * The content fingerprints of the watched files: the baseline last applied, and the
- * reconciliation that turns a batch of dirty paths into the changes a transaction runs.
+ * The default change source, the local files: the content fingerprints of the watched files
+ * (the baseline last applied), and the reconciliation that turns a batch of dirty paths into
+ * the changes a transaction runs. The kernel's watcher backend reports the dirty paths.
  */
-export class FileState {
+export class FileState implements ChangeSource {
+  readonly name = 'files'
   readonly #root: string
   readonly #matcher: PathMatcher
   readonly #inlineLimit: number
@@ -88,6 +82,10 @@ export class FileState {
     return this.#baseline
   }
 
+  size(): number {
+    return this.#baseline.size
+  }
+
   /** Paths of the baseline inside the directory `dirRel`: what an `unlinkDir` made dirty. */
   under(dirRel: string): string[] {
     const prefix = `${dirRel}/`
@@ -99,7 +97,7 @@ export class FileState {
    * file once. A path the matcher no longer watches counts as missing. `force` paths that exist
    * in both are reported as modified even when their bytes are equal.
    */
-  async reconcile(paths: Iterable<string>, options: { force?: Iterable<string> } = {}): Promise<Reconciled> {
+  async reconcile(paths: Iterable<string>, options: ReconcileOptions = {}): Promise<Reconciled> {
     const unique = [...new Set(paths)].sort()
     const force = new Set(options.force ?? [])
     const probes = await mapLimit(unique, READ_CONCURRENCY, (rel) =>
@@ -118,7 +116,7 @@ export class FileState {
     const created: FileChange[] = []
     const modified: FileChange[] = []
     const noops: string[] = []
-    const unreadable: Reconciled['unreadable'] = []
+    const unreadable: { path: string; error: Error }[] = []
     unique.forEach((path, i) => {
       const found = probes[i] ?? MISSING
       const previous = this.#baseline.get(path)

@@ -1,29 +1,21 @@
 import { performance } from 'node:perf_hooks'
-import { createDebouncer, type Debouncer } from './debouncer.js'
-import { ClosedError, HotReloadError, toErrorInfo } from './errors.js'
+import type { ChangeSource } from './changes.js'
+import { claimFiles } from './claim-files.js'
+import { startFileDetection, startSourceDetection, type Detection } from './detection.js'
+import { ClosedError, HotReloadError, PluginError, toErrorInfo } from './errors.js'
 import { EventBus } from './event-bus.js'
+import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
 import { createHooks } from './hooks.js'
-import { resolveOptions } from './options.js'
+import { silentLogger } from './logger.js'
+import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
+import type { Counters, HotReload, Kernel, Plugin, ReloadOptions, Status } from './plugin.js'
+import type { TransactionRecord } from './record.js'
+import { RunState } from './run-state.js'
+import { guardHooks } from './tap-guard.js'
 import { TransactionQueue } from './transaction-queue.js'
-import { instrumentHooks } from './transaction.js'
-import type {
-  EventInput,
-  Counters,
-  EventMap,
-  EventType,
-  HotReload,
-  HotReloadEvent,
-  HotReloadOptions,
-  Kernel,
-  Logger,
-  PluginEvent,
-  ReloadOptions,
-  Status,
-  TransactionRecord,
-} from './types.js'
-import { startWatcher, type FileWatcher, type RawEventKind } from './watcher.js'
+import { selectBackend } from './watchers/index.js'
 
 /** Options only the library entry point takes: a listener attached before anything runs. */
 export interface CreateOptions extends HotReloadOptions {
@@ -31,34 +23,46 @@ export interface CreateOptions extends HotReloadOptions {
    * Receives every event from the very start, including `ready` and the initial load's
    * `applied` or `rejected`, which happen before `createHotReload` resolves.
    */
-  onEvent?: (event: HotReloadEvent) => void
+  readonly onEvent?: (event: HotReloadEvent) => void
 }
 
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+// A plugin object keeps the state it serves: it belongs to the one instance it was applied to.
+const appliedTo = new WeakMap<Plugin, string>()
 
 /**
  * Creates and starts a hotreload instance: validates the options, lets every plugin tap the
- * hooks, loads every watched file in an initial transaction (version 1 if it applies), then
- * starts the watcher and emits `ready`. Resolves with the running instance; an invalid initial
- * state does not throw, it is reported as `rejected` and the instance keeps watching so a fix
- * applies. Throws `OptionsError` / `PluginError` for bad options or plugins.
+ * hooks, loads every watched file in an initial transaction (continuing from the last version
+ * committed at this root), then starts the watcher and emits `ready`. Resolves with the running
+ * instance; an invalid initial state does not throw, it is reported as `rejected` and the
+ * instance keeps watching so a fix applies. Throws `OptionsError` / `PluginError` for bad
+ * options or plugins, including a plugin object already applied to another instance.
  */
 export async function createHotReload(options: CreateOptions = {}): Promise<HotReload> {
   const { onEvent, ...rest } = options
-  const { resolved, plugins } = resolveOptions(rest)
+  const { resolved, plugins, backend: backendChoice } = resolveOptions(rest)
+  const backend = selectBackend(backendChoice)
+  for (const plugin of plugins) {
+    const owner = appliedTo.get(plugin)
+    if (owner !== undefined) {
+      throw new PluginError(`plugin "${plugin.name}" is already applied to the instance rooted at ${owner}`, {
+        plugin: plugin.name,
+        hint: 'A plugin object serves one instance: call its factory again for another createHotReload().',
+      })
+    }
+  }
+  for (const plugin of plugins) appliedTo.set(plugin, resolved.root)
+
   const started = performance.now()
   const log = rest.logger ?? silentLogger
-  const counters: Counters = { rawEvents: 0, batches: 0, suppressed: 0, transactions: 0, applied: 0, rejected: 0, rolledBack: 0 }
+  const counters: Counters = { rawEvents: 0, batches: 0, suppressed: 0, transactions: 0, applied: 0, rejected: 0, rolledBack: 0, aborted: 0 }
   const closeHandlers = new Set<() => void | Promise<void>>()
+  const runState = new RunState(resolved.stateDir, !resolved.dryRun)
 
   const bus = new EventBus((error, event) => reportError(error, `a listener of "${event.type}" threw`))
   if (onEvent) bus.on('*', onEvent)
 
-  function stamp<E extends { type: string; paths: readonly string[] }>(event: E): E & { version: number; time: string } {
-    return { ...event, version: queue.version, time: new Date().toISOString() }
-  }
   function emit(event: EventInput | PluginEvent): void {
-    bus.emit(stamp(event) as HotReloadEvent)
+    bus.emit({ ...event, version: queue.version, runId: runState.runId, time: new Date().toISOString() } as HotReloadEvent)
   }
   function reportError(error: unknown, context: string, plugin?: string): void {
     const info = toErrorInfo(error, plugin === undefined ? {} : { plugin })
@@ -68,106 +72,116 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   }
 
   const hooks = createHooks()
-  instrumentHooks(hooks, (error, plugin) => reportError(error, `plugin "${plugin}" failed after the transaction`, plugin))
+  guardHooks(hooks, {
+    notifyTimeoutMs: resolved.notifyTimeoutMs,
+    reportTapError: (error, plugin, stage) => reportError(error, `plugin "${plugin}" failed in ${stage}`, plugin),
+  })
   const matcher = createPathMatcher(resolved.root, resolved.include, resolved.ignore)
+  // The framework's own state is never a change, even where the user replaced the default ignores.
+  matcher.exclude([resolved.stateDir])
   const files = new FileState(resolved.root, matcher)
-  const queue = new TransactionQueue({ hooks, files, options: resolved, counters, emit, reportError, log })
+  let source: ChangeSource = files
+  let sourceOwner: string | undefined
+  let applying: string | undefined
+  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError }, runState.load(log))
 
   let closed = false
   let closing: Promise<void> | undefined
-  let watcher: FileWatcher | undefined
-  let debouncer: Debouncer | undefined
+  let detection: Detection | undefined
 
   const reload = (reloadOptions: ReloadOptions = {}): Promise<TransactionRecord> => {
     if (closed) return Promise.reject(new ClosedError('reload()'))
     return queue.manual(reloadOptions)
   }
+  const on = <K extends EventType>(type: K | '*', listener: (event: EventMap[K]) => void): (() => void) => bus.on(type, listener as (e: HotReloadEvent) => void)
+  const include = (globs: string | readonly string[]): (() => void) => {
+    const removal = matcher.include(typeof globs === 'string' ? [globs] : globs)
+    detection?.refresh()
+    return removal
+  }
+
+  const status = (): Status =>
+    Object.freeze({
+      version: queue.version,
+      runId: runState.runId,
+      root: resolved.root,
+      watching: detection !== undefined && !closed,
+      source: source === files ? backend.name : source.name,
+      files: source.size(),
+      busy: queue.busy,
+      pending: [...new Set([...(detection?.pending() ?? []), ...queue.pending()])].sort(),
+      ...(queue.last ? { last: queue.last } : {}),
+      counters: Object.freeze({ ...counters }),
+      plugins: plugins.map((p) => p.name),
+      closed,
+    })
 
   const kernel: Kernel = Object.freeze({
     hooks,
     root: resolved.root,
+    runId: runState.runId,
     options: resolved,
     log,
-    include: (globs: string | readonly string[]) => matcher.include(typeof globs === 'string' ? [globs] : globs),
+    include,
     exclude: (paths: string | readonly string[]) => matcher.exclude(typeof paths === 'string' ? [paths] : paths),
+    claimFiles: (plugin: string, globs: string | readonly string[], filter?: Parameters<Kernel['claimFiles']>[2]) => claimFiles(hooks, include, plugin, globs, filter),
+    useChangeSource(next: ChangeSource) {
+      if (applying === undefined) throw new PluginError('useChangeSource() can only be called from a plugin\'s apply(kernel)')
+      if (sourceOwner !== undefined) {
+        throw new PluginError(`plugin "${applying}" cannot replace the change source: plugin "${sourceOwner}" already did`, {
+          plugin: applying,
+          hint: 'Use one plugin that supplies a change source per instance.',
+        })
+      }
+      sourceOwner = applying
+      source = next
+    },
     reload,
     emit: (event: PluginEvent) => emit(event),
+    on,
     version: () => queue.version,
+    status,
+    history: () => queue.history(),
     onClose(fn: () => void | Promise<void>) {
       closeHandlers.add(fn)
       return () => void closeHandlers.delete(fn)
     },
   })
 
-  for (const plugin of plugins) await plugin.apply(kernel)
-
-  const onRaw = (kind: RawEventKind, rel: string): void => {
-    counters.rawEvents++
-    // The watcher lists a new directory itself and reports its files; a deleted directory can
-    // arrive as that one event, so every applied file below it is reconciled.
-    if (kind === 'addDir') return
-    if (kind === 'unlinkDir') {
-      for (const p of files.under(rel)) debouncer?.add(p)
-      return
-    }
-    debouncer?.add(rel)
+  for (const plugin of plugins) {
+    applying = plugin.name
+    await plugin.apply(kernel)
   }
+  applying = undefined
 
   await queue.initial()
 
   if (resolved.watch) {
-    debouncer = createDebouncer({
-      debounceMs: resolved.debounceMs,
-      maxWaitMs: resolved.maxWaitMs,
-      onFlush: (paths) => {
-        counters.batches++
-        queue.watched(paths)
-      },
-    })
-    watcher = await startWatcher({
-      root: resolved.root,
-      matcher,
-      usePolling: resolved.usePolling,
-      // chokidar holds an unlink back this long to see whether the path comes back: shorter than
-      // the debounce, so both halves of a rename still land in one batch and pair up.
-      atomicMs: resolved.debounceMs === 0 ? 0 : Math.min(25, Math.floor(resolved.debounceMs / 2)),
-      onEvent: onRaw,
-      onError: (error) => reportError(error, 'the file watcher failed'),
-    })
+    const onBatch = (paths: string[]): void => queue.watched(paths)
+    detection =
+      source === files
+        ? await startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })
+        : await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
   }
-  emit({ type: 'ready', paths: [], files: files.baseline().size, durationMs: Math.round(performance.now() - started) })
+  if (detection) queue.takePending = () => detection?.takePending() ?? []
+  emit({ type: 'ready', paths: [], files: source.size(), durationMs: Math.round(performance.now() - started) })
 
   const instance: HotReload = {
     root: resolved.root,
-    on<K extends EventType>(type: K | '*', listener: (event: EventMap[K]) => void): () => void {
-      return bus.on(type, listener as (e: HotReloadEvent) => void)
-    },
+    runId: runState.runId,
+    on,
     once<K extends EventType>(type: K, listener: (event: EventMap[K]) => void): () => void {
       return bus.once(type, listener as (e: HotReloadEvent) => void)
     },
     events: () => bus.iterate(),
     [Symbol.asyncIterator]: () => bus.iterate(),
     reload,
-    status(): Status {
-      return Object.freeze({
-        version: queue.version,
-        root: resolved.root,
-        watching: watcher !== undefined && !closed,
-        files: files.baseline().size,
-        busy: queue.busy,
-        pending: [...new Set([...(debouncer?.pending() ?? []), ...queue.pending()])].sort(),
-        ...(queue.last ? { last: queue.last } : {}),
-        counters: Object.freeze({ ...counters }),
-        plugins: plugins.map((p) => p.name),
-        closed,
-      })
-    },
+    status,
     history: () => queue.history(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
-        debouncer?.close()
-        await watcher?.close()
+        await detection?.close()
         await queue.drain()
         for (const fn of [...closeHandlers].reverse()) {
           try {

@@ -1,28 +1,24 @@
 import { performance } from 'node:perf_hooks'
-import { toErrorInfo, toProblem } from './errors.js'
-import type { FileState } from './file-state.js'
+import type { ChangeSource, FileChange } from './changes.js'
+import { toProblem, type ErrorInfo } from './errors.js'
+import type { EventInput, PluginEvent } from './events.js'
 import type { KernelHooks } from './hooks.js'
-import { describeFailure, makeRecord, summarize, TransactionContext, withStageTimeout } from './transaction.js'
-import type {
-  EventInput,
-  Counters,
-  FileChange,
-  Logger,
-  PluginEvent,
-  ReloadOptions,
-  ResolvedOptions,
-  TransactionReason,
-  TransactionRecord,
-} from './types.js'
+import { makeRecord, runStages, summarize } from './lifecycle.js'
+import type { Counters, ReloadOptions } from './plugin.js'
+import type { TransactionReason, TransactionRecord, TransactionStatus } from './record.js'
+import type { RunState } from './run-state.js'
+import type { ResolvedOptions } from './settings.js'
+import { StageTimer } from './stage-timer.js'
+import { TransactionContext } from './transaction.js'
 
 interface QueueDeps {
   readonly hooks: KernelHooks
-  readonly files: FileState
+  readonly source: () => ChangeSource
   readonly options: ResolvedOptions
   readonly counters: Counters
+  readonly runState: RunState
   emit(event: EventInput | PluginEvent): void
   reportError(error: unknown, context: string, plugin?: string): void
-  readonly log: Logger
 }
 
 interface RunOptions {
@@ -43,7 +39,7 @@ interface RunOptions {
  * held back by older broken files: if only they have problems, the new files run on their own.
  */
 export class TransactionQueue {
-  version = 0
+  version: number
   last: TransactionRecord | undefined
   private nextId = 0
   private running = false
@@ -53,8 +49,14 @@ export class TransactionQueue {
   private readonly carried = new Map<string, string>()
   private watchJobQueued = false
   private readonly records: TransactionRecord[] = []
+  private readonly timer = new StageTimer()
 
-  constructor(private readonly deps: QueueDeps) {}
+  constructor(
+    private readonly deps: QueueDeps,
+    initialVersion: number,
+  ) {
+    this.version = initialVersion
+  }
 
   get busy(): boolean {
     return this.running
@@ -70,8 +72,14 @@ export class TransactionQueue {
 
   /** Loads every watched file as it is on disk. */
   initial(): Promise<TransactionRecord> {
-    return this.enqueue(async () => this.run('initial', { paths: await this.deps.files.scan(), dryRun: this.deps.options.dryRun }))
+    return this.enqueue(async () => this.run('initial', { paths: await this.deps.source().scan(), dryRun: this.deps.options.dryRun }))
   }
+
+  /**
+   * Where paths still being debounced come from: when a transaction ends, edits that arrived
+   * meanwhile join the next batch at once instead of waiting out their quiet period.
+   */
+  takePending: () => readonly string[] = () => []
 
   /** Paths flushed by the debouncer. */
   watched(paths: readonly string[]): void {
@@ -81,6 +89,7 @@ export class TransactionQueue {
     void this.enqueue(async () => {
       this.watchJobQueued = false
       while (this.fresh.size > 0) {
+        for (const p of this.takePending()) this.fresh.add(p)
         const fresh = new Set(this.fresh)
         this.fresh.clear()
         const carried = [...this.carried.keys()].filter((p) => !fresh.has(p))
@@ -120,7 +129,7 @@ export class TransactionQueue {
   manual(options: ReloadOptions): Promise<TransactionRecord> {
     return this.enqueue(async () => {
       const paths = options.paths ? options.paths.map(normalize) : await this.everything()
-      return this.run('manual', {
+      return this.run(options.reason ?? 'manual', {
         paths: [...paths, ...this.carried.keys(), ...this.fresh],
         force: options.force ? paths : [],
         dryRun: options.dryRun ?? this.deps.options.dryRun,
@@ -132,11 +141,15 @@ export class TransactionQueue {
   async drain(): Promise<void> {
     this.fresh.clear()
     await this.tail
+    this.timer.stop()
   }
 
   private async everything(): Promise<string[]> {
-    return [...new Set([...(await this.deps.files.scan()), ...this.deps.files.baseline().keys()])]
+    return [...new Set([...(await this.deps.source().scan()), ...this.known])]
   }
+
+  /** Paths of the committed baseline (what `reload()` of everything reconsiders besides the scan). */
+  private readonly known = new Set<string>()
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     const result = this.tail.then(job)
@@ -145,16 +158,20 @@ export class TransactionQueue {
   }
 
   private async run(reason: TransactionReason, run: RunOptions): Promise<TransactionRecord> {
-    const { hooks, files, options, counters } = this.deps
+    const { hooks, options, counters } = this.deps
+    const source = this.deps.source()
     this.running = true
     const started = performance.now()
     const inputPaths = [...new Set(run.paths)]
     try {
-      const reconciled = await files.reconcile(inputPaths, run.force ? { force: run.force } : {})
+      const reconciled = await source.reconcile(inputPaths, run.force ? { force: run.force } : {})
       counters.suppressed += reconciled.noops.length
-      const tx = new TransactionContext(++this.nextId, this.version + 1, reason, run.dryRun, reconciled.changes, (c) => files.read(c))
+      const tx = new TransactionContext(++this.nextId, this.version + 1, this.deps.runState.runId, reason, run.dryRun, reconciled.changes, {
+        read: (c) => source.read(c),
+        reportError: this.deps.reportError,
+      })
       for (const { path, error } of reconciled.unreadable) {
-        tx.problem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
+        tx.addProblem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
       }
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
@@ -168,68 +185,45 @@ export class TransactionQueue {
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
       counters.transactions++
-      const elapsed = () => performance.now() - started
-      const late = (error: unknown) => this.deps.reportError(error, `transaction ${tx.id} failed after its time limit`)
-
-      try {
-        tx.changes = await withStageTimeout('detect', options.stageTimeoutMs, tx, () => hooks.detect.promise(tx.changes, tx), late)
-        await withStageTimeout('validate', options.stageTimeoutMs, tx, () => hooks.validate.promise(tx), late)
-      } catch (error) {
-        tx.problem(toProblem(error, tx.currentPlugin ?? 'core'))
-      }
-
-      if (tx.dryRun) {
-        // In a dry-run session the files as they were at start are the reference, so each later
-        // dry run reports edits (modified) rather than everything as new.
-        if (reason === 'initial') files.commit(tx.changes)
-        return this.finish(tx, 'dry-run', elapsed(), inputPaths)
-      }
-      if (tx.problems().length > 0) return this.finish(tx, 'rejected', elapsed(), inputPaths)
-
-      try {
-        await withStageTimeout('apply', options.stageTimeoutMs, tx, () => hooks.apply.promise(tx), late)
-      } catch (error) {
-        const info = describeFailure(error, tx)
-        await this.rollback(tx, error)
-        return this.finish(tx, 'rolled-back', elapsed(), inputPaths, info)
-      }
-      this.version = tx.version
-      files.commit(tx.changes)
-      return this.finish(tx, 'applied', elapsed(), inputPaths)
+      const outcome = await runStages(tx, {
+        hooks,
+        options,
+        timer: this.timer,
+        reportError: this.deps.reportError,
+        reserveVersion: (t) => this.deps.runState.save(t.version),
+        commitPoint: (t) => {
+          this.version = t.version
+          this.takeIn(source, t.changes)
+        },
+      })
+      // In a dry-run session the files as they were at start are the reference, so each later
+      // dry run reports edits (modified) rather than everything as new.
+      if (outcome.status === 'dry-run' && reason === 'initial') this.takeIn(source, tx.changes)
+      return this.finish(tx, outcome.status, performance.now() - started, inputPaths, outcome.error)
     } finally {
-      files.release()
+      source.release()
       this.running = false
     }
   }
 
-  private async rollback(tx: TransactionContext, cause: unknown): Promise<void> {
-    const error = cause instanceof Error ? cause : new Error(String(cause))
-    for (const undo of [...tx.undos].reverse()) {
-      try {
-        await withStageTimeout('rollback', this.deps.options.stageTimeoutMs, tx, async () => undo.run(), (late) =>
-          this.deps.reportError(late, `undo of plugin "${undo.plugin}" failed late`, undo.plugin),
-        )
-      } catch (undoError) {
-        this.deps.reportError(undoError, `plugin "${undo.plugin}" could not undo its apply`, undo.plugin)
-      }
+  /** Takes committed changes into the source's baseline and the list of known paths. */
+  private takeIn(source: ChangeSource, changes: readonly FileChange[]): void {
+    source.commit(changes)
+    for (const change of changes) {
+      if (change.kind === 'deleted' || change.kind === 'renamed') this.known.delete(change.from ?? change.path)
+      if (change.kind !== 'deleted') this.known.add(change.path)
     }
-    await this.deps.hooks.rollback.promise(tx, error)
   }
 
-  private async finish(
-    tx: TransactionContext,
-    status: TransactionRecord['status'],
-    durationMs: number,
-    inputPaths: readonly string[],
-    error?: ReturnType<typeof toErrorInfo>,
-  ): Promise<TransactionRecord> {
+  private finish(tx: TransactionContext, status: TransactionStatus, durationMs: number, inputPaths: readonly string[], error?: ErrorInfo): TransactionRecord {
     const { counters, emit } = this.deps
     const record = makeRecord(tx, status, this.version, durationMs, error)
     if (status === 'applied') {
       counters.applied++
       for (const p of inputPaths) this.carried.delete(p)
-    } else if (status === 'rejected' || status === 'rolled-back') {
+    } else if (status === 'rejected' || status === 'rolled-back' || status === 'aborted') {
       if (status === 'rejected') counters.rejected++
+      else if (status === 'aborted') counters.aborted++
       else counters.rolledBack++
       // Paths that changed nothing (back to the applied bytes) are not carried.
       for (const p of inputPaths) this.carried.delete(p)
@@ -252,12 +246,16 @@ export class TransactionQueue {
       emit({ type: 'applied', ...base, plugins: record.plugins })
     } else if (status === 'rejected') {
       emit({ type: 'rejected', ...base, problems: record.problems })
+    } else if (status === 'aborted' && record.abort) {
+      emit({ type: 'aborted', ...base, abort: record.abort })
     } else if (status === 'rolled-back' && error) {
       emit({ type: 'rolled-back', ...base, error })
     } else if (status === 'dry-run') {
       emit({ type: 'dry-run', ...base, problems: record.problems, plugins: record.plugins })
     }
-    await this.deps.hooks.notify.promise(record)
+    // Never awaited: a slow or hung notify tap must not hold up the next transaction or close().
+    // Each tap is time-limited and reports its own failure (see tap-guard.ts).
+    void this.deps.hooks.notify.promise(record)
     return record
   }
 }

@@ -1,52 +1,70 @@
-import { HotReloadError, StageTimeoutError, toErrorInfo, toProblem } from './errors.js'
-import type { KernelHooks } from './hooks.js'
-import type {
-  ChangeSummary,
-  ErrorInfo,
-  FileChange,
-  PluginEvent,
-  Problem,
-  Transaction,
-  TransactionReason,
-  TransactionRecord,
-  TransactionStatus,
-} from './types.js'
+import type { FileChange } from './changes.js'
+import { HotReloadError, toErrorInfo, type ErrorInfo, type Problem } from './errors.js'
+import type { PluginEvent } from './events.js'
+import type { StagingKey, Transaction } from './hooks.js'
+import type { AbortInfo, StageName, TransactionReason } from './record.js'
 
 interface Undo {
   readonly plugin: string
   readonly run: () => void | Promise<void>
 }
 
-/** The transaction object the hooks receive. Internal: plugins see the `Transaction` interface. */
+/** What a transaction needs from the kernel besides its data. */
+export interface TransactionDeps {
+  readonly read: (change: FileChange) => Promise<Buffer>
+  /** Reports an undo that failed, or ran late. */
+  readonly reportError: (error: unknown, context: string, plugin?: string) => void
+}
+
+/**
+ * The transaction object the hooks receive. Internal: plugins see the `Transaction` interface.
+ * It also keeps what the kernel needs to stop a stale transaction in one place: the abort
+ * signal, the taps still running, and the undos waiting for them.
+ */
 export class TransactionContext implements Transaction {
-  readonly staged = new Map<string, unknown>()
   readonly undos: Undo[] = []
   readonly events: PluginEvent[] = []
   readonly startedAt = new Date()
   /** The tap currently running, kept by the hook interceptors so errors name their plugin. */
   currentPlugin: string | undefined
   changes: readonly FileChange[]
+  /** Set by `abort()` or a prepare failure. */
+  abortInfo: AbortInfo | undefined
+  readonly stageTimes: Partial<Record<StageName, number>> = {}
+  readonly pluginTimes: Record<string, Partial<Record<StageName, number>>> = {}
   private readonly claims = new Map<string, FileChange[]>()
   private readonly problemList: Problem[] = []
-  private readonly abort = new AbortController()
+  private readonly controller = new AbortController()
+  private readonly stagedValues = new Map<StagingKey<unknown>, unknown>()
+  /** Taps still running, by plugin: their undos wait until they settle. */
+  private readonly running = new Map<string, number>()
+  private readonly deferred = new Map<string, Undo[]>()
+  private rolledBack = false
 
   constructor(
     readonly id: number,
     readonly version: number,
+    readonly runId: string,
     readonly reason: TransactionReason,
     readonly dryRun: boolean,
     changes: readonly FileChange[],
-    private readonly reader: (change: FileChange) => Promise<Buffer>,
+    private readonly deps: TransactionDeps,
   ) {
     this.changes = Object.freeze([...changes])
   }
 
   get signal(): AbortSignal {
-    return this.abort.signal
+    return this.controller.signal
   }
 
+  /** True once a stage timed out, the transaction was aborted, or it was rolled back. */
+  get stale(): boolean {
+    return this.controller.signal.aborted
+  }
+
+  /** Marks the transaction stale: no further tap runs. */
   cancel(reason: Error): void {
-    this.abort.abort(reason)
+    if (!this.controller.signal.aborted) this.controller.abort(reason)
   }
 
   claim(plugin: string, change: FileChange): void {
@@ -64,6 +82,12 @@ export class TransactionContext implements Transaction {
   }
 
   problem(problem: Problem): void {
+    if (this.stale) return
+    this.problemList.push(Object.freeze({ ...problem }))
+  }
+
+  /** A problem the kernel reports itself, also once the transaction is stale (a stage timeout). */
+  addProblem(problem: Problem): void {
     this.problemList.push(Object.freeze({ ...problem }))
   }
 
@@ -75,145 +99,104 @@ export class TransactionContext implements Transaction {
     if (change.kind === 'deleted') {
       return Promise.reject(new HotReloadError('HR_READ_DELETED', `${change.path} was deleted; there is nothing to read`, { path: change.path }))
     }
-    return this.reader(change)
+    return this.deps.read(change)
+  }
+
+  abort(reason: AbortInfo | string): void {
+    if (this.abortInfo) return
+    const info: AbortInfo = typeof reason === 'string' ? { code: 'HR_ABORTED', message: reason } : reason
+    this.abortInfo = Object.freeze({ ...info, ...(info.plugin === undefined && this.currentPlugin ? { plugin: this.currentPlugin } : {}) })
+    this.cancel(new HotReloadError(info.code, info.message))
   }
 
   onRollback(plugin: string, undo: () => void | Promise<void>): void {
-    this.undos.push({ plugin, run: undo })
+    const entry = { plugin, run: undo }
+    if (!this.rolledBack) {
+      this.undos.push(entry)
+      return
+    }
+    // Registered by a tap that kept running after the rollback: undo once it settles.
+    this.defer(entry)
   }
 
   emit(event: PluginEvent): void {
-    this.events.push(event)
+    if (!this.stale) this.events.push(event)
   }
-}
 
-/**
- * Makes hook taps report which plugin is running (for timeouts and errors), turns a throwing
- * validate tap into a problem so every plugin still validates, and keeps a failing notify tap
- * from hiding the others. Must be called before plugins tap, since `register` only sees later taps.
- */
-export function instrumentHooks(hooks: KernelHooks, reportTapError: (error: unknown, plugin: string) => void): void {
-  hooks.detect.intercept({ register: (tap) => wrapTracking(tap) })
-  hooks.apply.intercept({ register: (tap) => wrapTracking(tap) })
-  hooks.validate.intercept({ register: (tap) => wrapCollecting(tap) })
-  hooks.rollback.intercept({ register: (tap) => wrapCollecting(tap, reportTapError) })
-  hooks.notify.intercept({ register: (tap) => wrapCollecting(tap, reportTapError) })
-}
-
-function findTx(args: unknown[]): TransactionContext | undefined {
-  return args.find((a): a is TransactionContext => a instanceof TransactionContext)
-}
-
-interface TapLike {
-  name: string
-  type: 'sync' | 'async' | 'promise'
-  // tapable types taps as Function; they are called with the hook's arguments.
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  fn: Function
-}
-
-// Wrapping every tap as a promise tap keeps one code path for sync, callback and promise taps.
-function asPromise(tap: TapLike, args: unknown[]): Promise<unknown> {
-  if (tap.type === 'async') {
-    return new Promise((resolve, reject) => {
-      Reflect.apply(tap.fn, undefined, [...args, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result))])
-    })
+  stage<T>(key: StagingKey<T>, value: T): void {
+    if (!this.stale) this.stagedValues.set(key, value)
   }
-  try {
-    return Promise.resolve(Reflect.apply(tap.fn, undefined, args))
-  } catch (error) {
-    return Promise.reject(error)
-  }
-}
 
-function wrapTracking<T extends TapLike>(tap: T): T {
-  const original = { ...tap }
-  return {
-    ...tap,
-    type: 'promise',
-    fn: (...args: unknown[]) => {
-      const tx = findTx(args)
-      if (tx) tx.currentPlugin = tap.name
-      return asPromise(original, args).catch((error: unknown) => {
-        throw attribute(error, tap.name)
-      })
-    },
+  staged<T>(key: StagingKey<T>): T | undefined {
+    return this.stagedValues.get(key) as T | undefined
   }
-}
 
-function wrapCollecting<T extends TapLike>(tap: T, onError?: (error: unknown, plugin: string) => void): T {
-  const original = { ...tap }
-  return {
-    ...tap,
-    type: 'promise',
-    fn: async (...args: unknown[]) => {
-      const tx = findTx(args)
-      if (tx) tx.currentPlugin = tap.name
-      try {
-        await asPromise(original, args)
-      } catch (error) {
-        if (onError) onError(error, tap.name)
-        else tx?.problem(toProblem(error, tap.name))
-      }
-    },
+  /** Called by the interceptors around every tap. */
+  tapStarted(plugin: string): void {
+    this.currentPlugin = plugin
+    this.running.set(plugin, (this.running.get(plugin) ?? 0) + 1)
+  }
+
+  /** Called when a tap settles; runs the undos that waited for it. */
+  async tapSettled(plugin: string, stage: StageName, ms: number): Promise<void> {
+    const times = (this.pluginTimes[plugin] ??= {})
+    times[stage] = round((times[stage] ?? 0) + ms)
+    const left = (this.running.get(plugin) ?? 1) - 1
+    if (left > 0) {
+      this.running.set(plugin, left)
+      return
+    }
+    this.running.delete(plugin)
+    const waiting = this.deferred.get(plugin)
+    if (!waiting) return
+    this.deferred.delete(plugin)
+    for (const undo of waiting.reverse()) await this.runUndo(undo, 'late undo')
+  }
+
+  /**
+   * Runs every registered undo in reverse order. The undo of a tap still running (it outlived
+   * its stage's time limit) waits until that tap settles, so it undoes everything the tap did.
+   */
+  async rollBack(): Promise<void> {
+    this.rolledBack = true
+    for (const undo of [...this.undos].reverse()) {
+      if (this.running.has(undo.plugin)) this.defer(undo)
+      else await this.runUndo(undo, 'undo')
+    }
+  }
+
+  private defer(undo: Undo): void {
+    if (!this.running.has(undo.plugin)) {
+      void this.runUndo(undo, 'late undo')
+      return
+    }
+    const list = this.deferred.get(undo.plugin) ?? []
+    list.push(undo)
+    this.deferred.set(undo.plugin, list)
+  }
+
+  private async runUndo(undo: Undo, what: string): Promise<void> {
+    try {
+      await undo.run()
+    } catch (error) {
+      this.deps.reportError(error, `plugin "${undo.plugin}" could not ${what} its apply`, undo.plugin)
+    }
   }
 }
 
 /** Remembers which plugin threw, for the rolled-back event, without changing the error's class. */
 const pluginOf = new WeakMap<object, string>()
-function attribute(error: unknown, plugin: string): unknown {
+export function attribute(error: unknown, plugin: string): unknown {
   if (typeof error === 'object' && error !== null && !pluginOf.has(error)) pluginOf.set(error, plugin)
   return error
 }
 
-/** Runs `work` with a time limit; the error names the plugin that was running when time ran out. */
-export async function withStageTimeout<T>(stage: string, ms: number, tx: TransactionContext, work: () => Promise<T>, onLate: (error: unknown) => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const running = work()
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new StageTimeoutError(stage, ms, tx.currentPlugin)
-      tx.cancel(error)
-      reject(error)
-    }, ms)
-  })
-  try {
-    return await Promise.race([running, timeout])
-  } finally {
-    clearTimeout(timer)
-    // A hung step that fails after its stage was abandoned still needs a handler, or Node would
-    // treat it as an unhandled rejection and exit; report it instead.
-    if (tx.signal.aborted) running.catch(onLate)
-  }
-}
-
-/** Plain data of a failed apply, naming the plugin that threw. */
+/** Plain data of a failed stage, naming the plugin that threw. */
 export function describeFailure(error: unknown, tx: TransactionContext): ErrorInfo {
   const plugin = (typeof error === 'object' && error !== null ? pluginOf.get(error) : undefined) ?? tx.currentPlugin
   return toErrorInfo(error, plugin === undefined ? {} : { plugin })
 }
 
-export function summarize(changes: readonly FileChange[]): ChangeSummary[] {
-  return changes.map((c) => (c.from === undefined ? { kind: c.kind, path: c.path } : { kind: c.kind, path: c.path, from: c.from }))
-}
-
-export function makeRecord(
-  tx: TransactionContext,
-  status: TransactionStatus,
-  version: number,
-  durationMs: number,
-  error?: ErrorInfo,
-): TransactionRecord {
-  return Object.freeze({
-    id: tx.id,
-    version,
-    reason: tx.reason,
-    status,
-    startedAt: tx.startedAt.toISOString(),
-    durationMs: Math.round(durationMs * 100) / 100,
-    changes: Object.freeze(summarize(tx.changes)),
-    plugins: Object.freeze([...tx.claimants()]),
-    problems: Object.freeze([...tx.problems()]),
-    ...(error ? { error } : {}),
-  })
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
 }

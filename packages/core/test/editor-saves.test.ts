@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { open, rename, rm, truncate, writeFile, mkdir } from 'node:fs/promises'
 import { test } from 'node:test'
-import { createHotReload, defineReloadHandler, type ChangeKind, type HotReload, type HotReloadEvent } from '@hotreload/core'
-import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
+import { defineReloadHandler, type ChangeKind, type HotReload } from '@hotreload/core'
+import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 
 interface Applied {
   kind: ChangeKind
@@ -32,12 +33,8 @@ async function start(t: { after(fn: () => Promise<void>): void }, files: Record<
       else state.set(change.path, ctx.staged as string)
     },
   })
-  const reloader: HotReload = await createHotReload({ root: project.root, include: ['conf/**/*.json'], debounceMs, usePolling, plugins: [handler] })
-  const rec = recordEvents<HotReloadEvent>(reloader)
-  t.after(async () => {
-    await reloader.close()
-    await project.cleanup()
-  })
+  const { reloader, recorder: rec } = await startInstance(t, { project, include: ['conf/**/*.json'], debounceMs, usePolling, plugins: [handler] })
+  t.after(() => project.cleanup())
   return { project, state, applied, reloader, rec }
 }
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { FileState } from '../src/file-state.js'
 import { createPathMatcher } from '../src/path-matcher.js'
 import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
-import type { FileChange } from '../src/types.js'
+import type { FileChange } from '../src/changes.js'
 import { makeTempProject, type TempProject } from '../../../test/helpers/index.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
@@ -204,7 +204,7 @@ test(
     } else {
       const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE))
       const { changes, noops, unreadable } = await state.reconcile(['config/open.json', 'config/locked.json'])
-      result = { changes: summary(changes), noops, unreadable: unreadable.map(({ path, error }) => ({ path, code: (error as NodeJS.ErrnoException).code })) }
+      result = { changes: summary(changes), noops: [...noops], unreadable: unreadable.map(({ path, error }) => ({ path, code: (error as NodeJS.ErrnoException).code })) }
     }
     assert.deepEqual(result, { changes: ['created config/open.json'], noops: [], unreadable: [{ path: 'config/locked.json', code: 'EACCES' }] })
   },

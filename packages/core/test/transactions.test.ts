@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHotReload, defineReloadHandler, type HotReloadEvent, type Plugin } from '@hotreload/core'
-import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
+import { defineReloadHandler, type Plugin } from '@hotreload/core'
+import { waitFor } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 
 // Edits are saved atomically (project.save): a plain write leaves the file empty for a moment,
 // and a loaded machine reads that as a transaction of its own (an extra rejection, or a new
 // state where a test wants the same bytes again).
 async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, plugins: Plugin[], extra: object = {}) {
-  const project = await makeTempProject(files)
-  const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], debounceMs: 20, plugins, ...extra })
-  t.after(async () => {
-    await reloader.close()
-    await project.cleanup()
-  })
-  return { project, reloader, rec: recordEvents<HotReloadEvent>(reloader) }
+  const { project, reloader, recorder } = await startInstance(t, { files, include: ['conf/**/*'], plugins, ...extra })
+  return { project, reloader, rec: recorder }
 }
 
 /** A handler that keeps the parsed JSON of each file in `state`, rejecting files marked invalid. */

@@ -5,7 +5,7 @@ import { chmod, opendir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { WatcherError } from '../src/errors.js'
-import { toWatcherError } from '../src/watcher.js'
+import { toWatcherError } from '../src/watchers/errors.js'
 import { makeTempProject } from '../../../test/helpers/index.js'
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { open, rename, utimes } from 'node:fs/promises'
-import { createDebouncer } from '../src/debouncer.js'
+import { startFileDetection } from '../src/detection.js'
 import { FileState, type Reconciled } from '../src/file-state.js'
 import { createPathMatcher } from '../src/path-matcher.js'
 import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
-import { startWatcher, type RawEventKind } from '../src/watcher.js'
+import { chokidarBackend } from '../src/watchers/chokidar.js'
+import type { RawEventKind } from '../src/watchers/backend.js'
 import type { WatcherError } from '../src/errors.js'
-import type { FileChange } from '../src/types.js'
+import type { FileChange } from '../src/changes.js'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex')
@@ -25,14 +26,19 @@ async function startChain(t: After, files: Record<string, string>, usePolling: b
   const state = new FileState(project.root, matcher)
   state.commit((await state.reconcile(await state.scan())).changes)
   state.release()
-  const raw: [RawEventKind, string][] = []
   const batches: Reconciled[] = []
   const errors: unknown[] = []
   const contents = new Map<string, string[]>()
   let queue = Promise.resolve()
-  const debouncer = createDebouncer({
-    ...timing,
-    onFlush: (paths) => {
+  // The kernel's own detection module (watcher -> debouncer), with a reconcile-and-commit loop
+  // in place of the transaction queue.
+  const detection = await startFileDetection({
+    backend: chokidarBackend,
+    files: state,
+    matcher,
+    options: { root: project.root, usePolling, ...timing },
+    counters: { rawEvents: 0, batches: 0 },
+    onBatch: (paths) => {
       queue = queue.then(async () => {
         const result = await state.reconcile(paths)
         for (const change of result.changes) {
@@ -43,21 +49,10 @@ async function startChain(t: After, files: Record<string, string>, usePolling: b
         batches.push(result)
       }).catch((error: unknown) => void errors.push(error))
     },
-  })
-  const watcher = await startWatcher({
-    root: project.root,
-    matcher,
-    usePolling,
-    onEvent(kind, rel) {
-      raw.push([kind, rel])
-      if (kind === 'unlinkDir') state.under(rel).forEach((p) => debouncer.add(p))
-      else if (kind !== 'addDir') debouncer.add(rel)
-    },
     onError: (error) => void errors.push(error),
   })
   t.after(async () => {
-    debouncer.close()
-    await watcher.close()
+    await detection.close()
     await queue
     await project.cleanup()
   })
@@ -66,7 +61,6 @@ async function startChain(t: After, files: Record<string, string>, usePolling: b
   return {
     project,
     state,
-    raw,
     batches,
     errors,
     contents,
@@ -263,7 +257,7 @@ test('close() is idempotent and returns the same promise; the error handler catc
   t.after(() => project.cleanup())
   const errors: WatcherError[] = []
   const seen: string[] = []
-  const watcher = await startWatcher({
+  const watcher = await chokidarBackend.start({
     root: project.root,
     matcher: createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE),
     onEvent(kind, rel) {
@@ -291,10 +285,10 @@ test('refresh() starts watching a directory that a later include() allowed', asy
   const matcher = createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE)
   const seen: [RawEventKind, string][] = []
   const errors: WatcherError[] = []
-  const watcher = await startWatcher({ root: project.root, matcher, onEvent: (kind, rel) => void seen.push([kind, rel]), onError: (e) => void errors.push(e) })
+  const watcher = await chokidarBackend.start({ root: project.root, matcher, onEvent: (kind, rel) => void seen.push([kind, rel]), onError: (e) => void errors.push(e) })
   t.after(() => watcher.close())
   matcher.include(['data/**/*.csv'])
-  watcher.refresh('data')
+  watcher.refresh?.('data')
   await waitFor(async () => {
     await project.write('data/new.csv', `b ${Date.now()}`)
     return seen.some(([, rel]) => rel === 'data/new.csv')

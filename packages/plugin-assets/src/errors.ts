@@ -1,9 +1,34 @@
 import { HotReloadError, type HotReloadErrorOptions } from '@hotreload/core'
 
-/** An option passed to `assetsPlugin()` is unknown, has the wrong type, or contradicts another. */
-export class AssetsOptionsError extends HotReloadError {
+/**
+ * Codes of every error and problem this plugin reports, all `HR_ASSETS_*`. Stable: programs
+ * reading `--json` output and `rejected` events may switch on them.
+ */
+export const ASSETS_ERROR_CODES = Object.freeze({
+  options: 'HR_ASSETS_OPTIONS',
+  unreadable: 'HR_ASSETS_UNREADABLE',
+  manifestWrite: 'HR_ASSETS_MANIFEST_WRITE',
+  copy: 'HR_ASSETS_COPY',
+  unknown: 'HR_ASSETS_UNKNOWN',
+} as const)
+
+export type AssetsErrorCode = (typeof ASSETS_ERROR_CODES)[keyof typeof ASSETS_ERROR_CODES]
+
+/** Base of every error the assets plugin raises or turns into a problem. */
+export class AssetsError extends HotReloadError {
+  declare readonly code: AssetsErrorCode
+  constructor(code: AssetsErrorCode, message: string, options: HotReloadErrorOptions = {}) {
+    super(code, message, options)
+  }
+}
+
+/**
+ * Options that contradict each other or the root (an `outDir` containing the asset directory).
+ * A typo or a wrong type is reported by the core's `OptionsError`, with a did-you-mean.
+ */
+export class AssetsOptionsError extends AssetsError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_ASSETS_OPTIONS', message, options)
+    super(ASSETS_ERROR_CODES.options, message, options)
   }
 }
 
@@ -11,58 +36,29 @@ export class AssetsOptionsError extends HotReloadError {
  * An asset could not be read: it vanished while being hashed, became a directory, or this
  * process lacks the permission. The batch is rejected; the last good manifest keeps serving.
  */
-export class AssetReadError extends HotReloadError {
+export class AssetReadError extends AssetsError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_ASSET_UNREADABLE', message, options)
+    super(ASSETS_ERROR_CODES.unreadable, message, options)
   }
 }
 
-/** The manifest could not be staged or written; the previous manifest stays on disk. */
-export class ManifestWriteError extends HotReloadError {
+/** The manifest's directory cannot be written, or the staged manifest could not be; the previous manifest stays. */
+export class ManifestWriteError extends AssetsError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_ASSET_MANIFEST_WRITE', message, options)
+    super(ASSETS_ERROR_CODES.manifestWrite, message, options)
   }
 }
 
-/** A fingerprinted copy could not be written to the output directory. */
-export class AssetCopyError extends HotReloadError {
+/** A fingerprinted copy could not be written to `outDir`. */
+export class AssetCopyError extends AssetsError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_ASSET_COPY', message, options)
+    super(ASSETS_ERROR_CODES.copy, message, options)
   }
 }
 
 /** `url()` was asked for a logical path that is not in the manifest. */
-export class UnknownAssetError extends HotReloadError {
+export class UnknownAssetError extends AssetsError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_ASSET_UNKNOWN', message, options)
-  }
-}
-
-/** Why a file system call failed, in words a user can act on. */
-export function describeFsError(error: unknown): { reason: string; hint: string } {
-  const code = typeof error === 'object' && error !== null ? (error as NodeJS.ErrnoException).code : undefined
-  switch (code) {
-    case 'ENOENT':
-      return { reason: 'it vanished while being read', hint: 'The file was removed or renamed mid-read; the next batch picks up its new state.' }
-    case 'EISDIR':
-      return { reason: 'it is now a directory, not a file', hint: 'Replace the directory with a file, or move it out of the asset directory.' }
-    case 'EACCES':
-    case 'EPERM':
-      return { reason: 'permission denied', hint: 'Make the file readable by the user running hotreload (e.g. chmod a+r).' }
-    case 'ENOTDIR':
-      return { reason: 'a parent of the path is a file, not a directory', hint: 'Remove or rename the file that stands where a directory is expected.' }
-    case 'EEXIST':
-      return { reason: 'a file stands where a directory is expected', hint: 'Remove or rename that file, or choose another path.' }
-    case 'ENOSPC':
-      return { reason: 'the disk is full', hint: 'Free some space on the disk.' }
-    case 'ENAMETOOLONG':
-      return {
-        reason: 'the name is longer than the file system allows',
-        hint: 'The fingerprinted copy is the asset name plus a dot and the hash (hashLength characters); shorten the asset file name (most file systems allow 255 bytes per name) or lower the hashLength option.',
-      }
-    case 'EROFS':
-      return { reason: 'the file system is read-only', hint: 'Choose a path on a writable file system.' }
-    default:
-      return { reason: error instanceof Error ? error.message : String(error), hint: 'Check the path and its permissions.' }
+    super(ASSETS_ERROR_CODES.unknown, message, options)
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import { AssetCopyError, describeFsError } from './errors.js'
+import { AssetCopyError } from './errors.js'
+import { describeFsError } from './fs-reason.js'
 
 /** What one pass over a file's bytes yields. */
 export interface AssetDigest {

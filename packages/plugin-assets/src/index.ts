@@ -1,6 +1,4 @@
-import { assetsPlugin } from './plugin.js'
-
-export { assetsPlugin }
-export { AssetsOptionsError, AssetReadError, ManifestWriteError, AssetCopyError, UnknownAssetError } from './errors.js'
-export type { AssetsPlugin, AssetsPluginOptions, AssetStats, AssetUpdatedEvent, Manifest, ManifestEntry } from './types.js'
-export default assetsPlugin
+export { assetsPlugin, assetsPlugin as default } from './plugin.js'
+export * from './errors.js'
+export type * from './types.js'
+export type * from './events.js'

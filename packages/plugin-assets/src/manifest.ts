@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { basename, dirname, join, posix } from 'node:path'
-import { writeFileAtomic } from '@hotreload/core'
 import type { Manifest, ManifestEntry } from './types.js'
 
 /**
@@ -64,23 +63,20 @@ export function tempPathFor(path: string): string {
 
 /**
  * Writes the new manifest to a temp file beside `path` (creating the directory) and fsyncs it,
- * so that whether the manifest can be written is known during validate, and apply is a single
- * rename. Returns the temp path. Rejects with the file system's error; nothing is left behind.
+ * so that committing it is a single rename. The temp path is pushed to `temps` before the file
+ * is created, so whoever undoes the transaction removes it even when this rejects half-way.
+ * Resolves with the temp path; rejects with the file system's error.
  */
-export async function stageManifestFile(path: string, text: string): Promise<string> {
+export async function stageManifestFile(path: string, text: string, temps: string[]): Promise<string> {
   await mkdir(dirname(path), { recursive: true })
   const temp = tempPathFor(path)
+  temps.push(temp)
   const handle = await open(temp, 'wx', 0o644)
   try {
-    try {
-      await handle.writeFile(text)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
+    await handle.writeFile(text)
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
   return temp
 }
@@ -91,8 +87,8 @@ export function commitManifestFile(temp: string, path: string): Promise<void> {
 }
 
 /**
- * The manifest's bytes on disk now, to restore on rollback; `undefined` when there is none yet
- * (restoring then means removing what this transaction wrote).
+ * The manifest's bytes on disk now, to tell whether a transaction needs to write it at all;
+ * `undefined` when there is none yet.
  */
 export async function readManifestFile(path: string): Promise<Buffer | undefined> {
   try {
@@ -101,10 +97,4 @@ export async function readManifestFile(path: string): Promise<Buffer | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-}
-
-/** Puts back the bytes `readManifestFile` returned, atomically, or removes the file if there were none. */
-export async function restoreManifestFile(path: string, previous: Buffer | undefined): Promise<void> {
-  if (previous === undefined) await rm(path, { force: true })
-  else await writeFileAtomic(path, previous)
 }

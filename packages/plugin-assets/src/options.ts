@@ -1,4 +1,5 @@
-import { AssetsOptionsError } from './errors.js'
+import { checkOptions } from '@hotreload/core'
+import { Type } from '@sinclair/typebox'
 import type { AssetsPluginOptions } from './types.js'
 
 /** Options with defaults applied; paths still relative to the (not yet known) root. */
@@ -6,73 +7,56 @@ export interface ResolvedAssetsOptions {
   readonly name: string
   /** `dir` with `/` separators and no trailing slash; `''` for the root itself. */
   readonly dir: string
+  /** Root-relative globs. */
   readonly files: readonly string[]
   readonly manifestPath: string
-  readonly outputDir: string | undefined
+  readonly outDir: string | undefined
   readonly keepVersions: number
   /** Always ends with `/`. */
   readonly publicPath: string
   readonly hashLength: number
 }
 
-const KNOWN = ['name', 'dir', 'files', 'manifestPath', 'outputDir', 'keepVersions', 'publicPath', 'hashLength']
+const Text = Type.String({ minLength: 1 })
 
-/** Checks `assetsPlugin()`'s options and fills in defaults. Throws `AssetsOptionsError` naming every bad option. */
+const OptionsSchema = Type.Object(
+  {
+    name: Type.Optional(Text),
+    dir: Type.Optional(Text),
+    files: Type.Optional(Type.Union([Text, Type.Array(Text, { minItems: 1 })])),
+    manifestPath: Type.Optional(Text),
+    outDir: Type.Optional(Text),
+    keepVersions: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    publicPath: Type.Optional(Text),
+    hashLength: Type.Optional(Type.Integer({ minimum: 4, maximum: 64 })),
+  },
+  { additionalProperties: false },
+)
+
+/**
+ * Checks `assetsPlugin()`'s options and fills in defaults. Throws the core's `OptionsError`
+ * naming every unknown option (with a did-you-mean: `outputDir` is now `outDir`) and every wrong
+ * type at once. Never mutates `options`.
+ */
 export function resolveAssetsOptions(options: AssetsPluginOptions): ResolvedAssetsOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new AssetsOptionsError(`assetsPlugin(): options must be an object, got ${options === null ? 'null' : typeof options}`)
-  }
-  const problems: string[] = []
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) problems.push(`unknown option "${key}"`)
-  const str = (key: keyof AssetsPluginOptions, fallback: string): string => {
-    const value = options[key]
-    if (value === undefined) return fallback
-    if (typeof value !== 'string' || value.length === 0) {
-      problems.push(`option "${key}" must be a non-empty string`)
-      return fallback
-    }
-    return value
-  }
-  const int = (key: keyof AssetsPluginOptions, fallback: number, min: number, max: number): number => {
-    const value = options[key]
-    if (value === undefined) return fallback
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`option "${key}" must be an integer from ${min} to ${max}`)
-      return fallback
-    }
-    return value
-  }
-  const name = str('name', 'assets')
-  const rawDir = str('dir', 'static').replaceAll('\\', '/').replace(/^\.\//, '').replace(/\/+$/, '')
+  const checked = checkOptions(OptionsSchema, options, {
+    source: 'assetsPlugin()',
+    ...(typeof options === 'object' && options !== null && typeof options.name === 'string' && options.name ? { plugin: options.name } : { plugin: 'assets' }),
+    hint: '`files` globs are relative to the root, e.g. "static/**/*.css".',
+  })
+  const name = checked.name ?? 'assets'
+  const rawDir = (checked.dir ?? 'static').replaceAll('\\', '/').replace(/^\.\//, '').replace(/\/+$/, '')
   const dir = rawDir === '.' ? '' : rawDir
-  const manifestPath = str('manifestPath', '.hotreload/assets-manifest.json')
-  const outputDir = options.outputDir === undefined ? undefined : str('outputDir', '')
-  const publicPath = str('publicPath', '/')
-  const keepVersions = int('keepVersions', 3, 1, 1000)
-  const hashLength = int('hashLength', 8, 4, 64)
-  let files: string[] = ['**/*']
-  if (options.files !== undefined) {
-    const list = typeof options.files === 'string' ? [options.files] : options.files
-    if (!Array.isArray(list) || list.length === 0 || !list.every((g) => typeof g === 'string' && g.length > 0)) {
-      problems.push('option "files" must be a glob or a non-empty array of globs')
-    } else {
-      files = [...list]
-    }
-  }
-  if (problems.length > 0) {
-    throw new AssetsOptionsError(`assetsPlugin(): ${problems.join('; ')}`, {
-      plugin: name,
-      hint: `Valid options: ${KNOWN.join(', ')}.`,
-    })
-  }
+  const files = checked.files === undefined ? [dir === '' ? '**/*' : `${dir}/**/*`] : typeof checked.files === 'string' ? [checked.files] : [...checked.files]
+  const publicPath = checked.publicPath ?? '/'
   return Object.freeze({
     name,
     dir,
-    files: Object.freeze(files),
-    manifestPath,
-    outputDir,
-    keepVersions,
+    files: Object.freeze(files.map((glob) => glob.replaceAll('\\', '/').replace(/^\.\//, ''))),
+    manifestPath: checked.manifestPath ?? '.hotreload/assets-manifest.json',
+    outDir: checked.outDir,
+    keepVersions: checked.keepVersions ?? 3,
     publicPath: publicPath.endsWith('/') ? publicPath : `${publicPath}/`,
-    hashLength,
+    hashLength: checked.hashLength ?? 8,
   })
 }

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs'
-import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { AssetCopyError, describeFsError } from './errors.js'
+import { access, copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { AssetCopyError } from './errors.js'
+import { describeFsError } from './fs-reason.js'
 import { tempPathFor } from './manifest.js'
 
 /**
@@ -30,15 +31,38 @@ export class CopyRetention {
     return this.versions.get(logicalPath) ?? []
   }
 
-  /** Captures the lists of `logicalPaths`, for an undo that puts them back. */
-  snapshot(logicalPaths: Iterable<string>): () => void {
-    const saved = new Map<string, string[] | undefined>()
-    for (const p of logicalPaths) if (!saved.has(p)) saved.set(p, this.versions.get(p)?.slice())
-    return () => {
-      for (const [p, list] of saved) {
-        if (list === undefined) this.versions.delete(p)
-        else this.versions.set(p, list)
+}
+
+/**
+ * Whether `dir` could be created and written, found out without writing anything (validate and
+ * dry runs write nothing): walks up to the nearest existing path and checks that it is a
+ * directory this process may write to. Resolves `undefined` when it can, else an error with the
+ * errno code a write would have failed with. A file standing at `dir` itself is `whenFile`
+ * (`EEXIST` when the caller creates `dir`, `ENOTDIR` when `dir` is a file's parent); a file
+ * further up is `ENOTDIR`.
+ */
+export async function checkWritableDir(dir: string, whenFile: 'EEXIST' | 'ENOTDIR'): Promise<NodeJS.ErrnoException | undefined> {
+  let at = dir
+  for (;;) {
+    let isDirectory: boolean
+    try {
+      isDirectory = (await stat(at)).isDirectory()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const parent = dirname(at)
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== at) {
+        at = parent
+        continue
       }
+      return error as NodeJS.ErrnoException
+    }
+    if (!isDirectory) return Object.assign(new Error(`${at} is not a directory`), { code: at === dir ? whenFile : 'ENOTDIR', path: at })
+    try {
+      // access() also refuses an immutable directory (chattr +i) and a read-only mount for root.
+      await access(at, constants.W_OK)
+      return undefined
+    } catch (error) {
+      return error as NodeJS.ErrnoException
     }
   }
 }

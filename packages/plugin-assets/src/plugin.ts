@@ -1,27 +1,24 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
-import { toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
-import { createAssetsCommand } from './commands.js'
-import { AssetsOptionsError, ManifestWriteError, UnknownAssetError, describeFsError } from './errors.js'
-import { commitManifestFile, freezeManifest, readManifestFile, restoreManifestFile, serializeManifest, stageManifestFile } from './manifest.js'
+import { createStagingKey, toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
+import { createAssetsCommand, type ManifestView } from './commands.js'
+import { AssetsOptionsError, ManifestWriteError, UnknownAssetError } from './errors.js'
+import { describeFsError } from './fs-reason.js'
+import type { AssetUpdatedEvent } from './events.js'
+import { commitManifestFile, freezeManifest, readManifestFile, serializeManifest, stageManifestFile } from './manifest.js'
 import { resolveAssetsOptions } from './options.js'
-import { CopyRetention, commitCopy, removeFile } from './output.js'
+import { CopyRetention, checkWritableDir, commitCopy, removeFile } from './output.js'
 import { stageAssets, type StagedAssets } from './stage.js'
-import type { AssetStats, AssetUpdatedEvent, AssetsPlugin, AssetsPluginOptions, Manifest, ManifestEntry } from './types.js'
+import type { AssetStats, AssetsPlugin, AssetsPluginOptions, Manifest, ManifestEntry } from './types.js'
+import { writePlannedCopy, type WrittenCopy } from './write.js'
 
-/** What validate leaves for apply, under this plugin's key in `tx.staged`. */
-interface Staged extends StagedAssets {
+/** What apply wrote, for commit to rename into place (and the undo to remove). */
+interface Written {
+  readonly copies: readonly WrittenCopy[]
   /** The staged manifest file, absent when the bytes on disk are already right. */
   readonly manifestTemp?: string
-  /** The manifest's bytes before this transaction, for rollback (`undefined`: there was none). */
-  readonly previousManifest?: Buffer
-}
-
-/** Files a transaction leaves behind: temps to remove unless renamed, copies to prune once committed. */
-interface Leftovers {
-  readonly temps: string[]
-  prune: string[]
+  readonly temps: readonly string[]
 }
 
 /** Absolute paths, known once the plugin is applied to a kernel. */
@@ -32,133 +29,145 @@ interface Paths {
 }
 
 /**
- * Creates the assets plugin: it watches `dir` (default `static/`), keeps a manifest mapping each
- * asset's logical path to its content-hashed name, sha256 and SRI integrity, writes it
- * atomically to `manifestPath` on every applied transaction, and optionally keeps fingerprinted
- * copies in `outputDir`. The returned object is both the plugin to pass to `createHotReload` and
- * the app's handle: `manifest()`, `url()`, `stats()`. Throws `AssetsOptionsError` for bad options.
+ * Creates the assets plugin: it watches `files` (default everything under `dir`, `static/`),
+ * keeps a manifest mapping each asset's logical path to its content-hashed name, sha256 and SRI
+ * integrity, writes it atomically to `manifestPath` when a transaction commits, and optionally
+ * keeps fingerprinted copies in `outDir`. The returned object is both the plugin to pass to
+ * `createHotReload` and the app's handle: `manifest()`, `url()`, `stats()`. Throws the core's
+ * `OptionsError` for unknown or ill-typed options.
  */
 export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
   const opts = resolveAssetsOptions(options)
   const { name } = opts
-  const stagedKey = `assets:${name}`
-  const isAsset = picomatch([...opts.files])
+  const plannedKey = createStagingKey<StagedAssets>(`${name}:planned`)
+  const writtenKey = createStagingKey<Written>(`${name}:written`)
+  const isAsset = picomatch([...opts.files], { dot: true })
   const dirPrefix = opts.dir === '' ? '' : `${opts.dir}/`
 
+  // The committed state: what manifest() and url() serve. Replaced only in the commit tap.
   let entries = new Map<string, ManifestEntry>()
   let frozen: Manifest | undefined
-  let retention = new CopyRetention(opts.keepVersions)
+  // The manifest the last dry run computed, for the read-only CLI command.
+  let preview: { readonly id: number; readonly entries: ReadonlyMap<string, ManifestEntry> } | undefined
+  const retention = new CopyRetention(opts.keepVersions)
   let paths: Paths | undefined
   let lastHashed: readonly string[] = []
   const counters = { hashed: 0, bytesHashed: 0, reused: 0, manifestWrites: 0, copiesWritten: 0, copiesRemoved: 0 }
-  const leftovers = new Map<number, Leftovers>()
 
   const logicalOf = (path: string): string | undefined => {
-    if (!path.startsWith(dirPrefix)) return undefined
+    if (!path.startsWith(dirPrefix) || !isAsset(path)) return undefined
     const logical = path.slice(dirPrefix.length)
-    return logical !== '' && isAsset(logical) ? logical : undefined
+    return logical === '' ? undefined : logical
   }
   const urlOf = (entry: ManifestEntry): string => opts.publicPath + entry.file.split('/').map(encodeURIComponent).join('/')
 
+  /** Stages the next manifest and plans the copies; reads, and writes nothing anywhere. */
   async function validate(tx: Transaction, at: Paths): Promise<void> {
     const claimed = tx.claimed(name)
     // The initial load stages the manifest even when none of its files are assets, so the file
     // always exists and never lists assets deleted while no instance was running.
     if (claimed.length === 0 && tx.reason !== 'initial') return
-    const left: Leftovers = { temps: [], prune: [] }
-    leftovers.set(tx.id, left)
     const staged = await stageAssets(claimed, {
       current: entries,
       logicalOf,
       hashLength: opts.hashLength,
-      // A dry run reports what would change; it copies nothing.
-      ...(at.output !== undefined && !tx.dryRun ? { outputDir: at.output } : {}),
+      ...(at.output !== undefined ? { outDir: at.output } : {}),
       signal: tx.signal,
-      temps: left.temps,
       read: (change) => tx.read(change),
       onHashed(_, bytes) {
         counters.hashed++
         counters.bytesHashed += bytes
       },
     })
-    if (tx.signal.aborted) {
-      // The stage ran out of time and the kernel has moved on (its notify may already have run):
-      // whatever this late staging wrote is nobody's to commit.
-      for (const temp of left.temps) await removeFile(temp)
-      return
-    }
     lastHashed = Object.freeze([...staged.hashed])
     counters.reused += staged.reused
     for (const error of staged.errors) tx.problem(toProblem(error, name))
-
-    const manifestRel = display(at, at.manifest)
-    let previousManifest: Buffer | undefined
-    let manifestTemp: string | undefined
-    try {
-      previousManifest = await readManifestFile(at.manifest)
-      const text = serializeManifest(staged.entries)
-      if (previousManifest === undefined || previousManifest.toString('utf8') !== text) {
-        manifestTemp = await stageManifestFile(at.manifest, text)
-        left.temps.push(manifestTemp)
-      }
-    } catch (error) {
-      const { reason, hint } = describeFsError(error)
-      const failure = new ManifestWriteError(`cannot write the asset manifest ${manifestRel}: ${reason}`, {
-        path: manifestRel,
-        hint: `${hint} The previous manifest stays in place until this is fixed.`,
-        cause: error,
-      })
-      tx.problem(toProblem(failure, name))
-    }
-    tx.staged.set(stagedKey, {
-      ...staged,
-      ...(manifestTemp !== undefined ? { manifestTemp } : {}),
-      ...(previousManifest !== undefined ? { previousManifest } : {}),
-    } satisfies Staged)
+    // Whether the manifest can be written is known here, before anything changed, so an
+    // unwritable one rejects the batch with a clear problem instead of rolling it back.
+    const blocked = await checkWritableDir(dirname(at.manifest), 'ENOTDIR')
+    if (blocked) tx.problem(toProblem(manifestWriteError(at, blocked), name))
+    tx.stage(plannedKey, staged)
+    if (tx.dryRun) preview = { id: tx.id, entries: staged.entries }
   }
 
+  /** Writes the planned copies and the manifest to temp files; readers see none of it yet. */
   async function apply(tx: Transaction, at: Paths): Promise<void> {
-    const staged = tx.staged.get(stagedKey) as Staged | undefined
+    const staged = tx.staged(plannedKey)
     if (!staged) return
-    const left = leftovers.get(tx.id)
-    const previousEntries = entries
-    const previousFrozen = frozen
-    const restoreRetention = retention.snapshot(staged.updates.map((u) => u.logicalPath))
-    const committedCopies: string[] = []
-    let manifestReplaced = false
-    // Registered before the first rename, and it undoes only what actually happened.
+    const temps: string[] = []
+    // Registered before the first write: removing the temps undoes everything this tap did.
     tx.onRollback(name, async () => {
-      entries = previousEntries
-      frozen = previousFrozen
-      restoreRetention()
-      if (left) left.prune = []
-      if (manifestReplaced) await restoreManifestFile(at.manifest, staged.previousManifest)
-      for (const file of committedCopies) if (await removeFile(file)) counters.copiesRemoved++
+      for (const temp of temps) await removeFile(temp)
     })
-
-    for (const copy of staged.copies) {
-      await commitCopy(copy.temp, copy.final)
-      committedCopies.push(copy.final)
-      counters.copiesWritten++
+    const copies: WrittenCopy[] = []
+    for (const plan of staged.copies) {
+      if (tx.signal.aborted) return
+      copies.push(await writePlannedCopy(plan, at.output as string, { temps, read: (change) => tx.read(change), signal: tx.signal }))
     }
-    if (staged.manifestTemp !== undefined) {
-      await commitManifestFile(staged.manifestTemp, at.manifest)
-      manifestReplaced = true
-      counters.manifestWrites++
+    const text = serializeManifest(staged.entries)
+    let manifestTemp: string | undefined
+    try {
+      if ((await readManifestFile(at.manifest))?.toString('utf8') !== text) manifestTemp = await stageManifestFile(at.manifest, text, temps)
+    } catch (error) {
+      throw manifestWriteError(at, error)
+    }
+    tx.stage(writtenKey, { copies, temps, ...(manifestTemp !== undefined ? { manifestTemp } : {}) })
+  }
+
+  /**
+   * Makes the transaction visible: renames the copies into place (new names, so nothing that
+   * serves the old manifest changes), swaps the in-memory manifest, then renames the manifest
+   * file, so whoever sees the new file already gets the new `manifest()`; then prunes the copies
+   * beyond `keepVersions`. It cannot fail the transaction: a rename that fails is reported (an
+   * `error` event) and the next transaction writes the manifest again.
+   */
+  async function commit(tx: Transaction, at: Paths, kernel: Kernel): Promise<void> {
+    const staged = tx.staged(plannedKey)
+    if (!staged) return
+    const written = tx.staged(writtenKey)
+    let failure: unknown
+    try {
+      for (const copy of written?.copies ?? []) {
+        await commitCopy(copy.temp, copy.final)
+        counters.copiesWritten++
+      }
+    } catch (error) {
+      failure = error
     }
     entries = staged.entries
     frozen = undefined
-
-    for (const update of staged.updates) {
-      if (at.output !== undefined && update.after && left) {
-        // Pruned only after commit (in notify): a rollback must find the previous copies intact.
-        for (const file of retention.record(update.logicalPath, update.after.file)) left.prune.push(join(at.output, file))
+    for (const update of staged.updates) tx.emit(toEvent(update))
+    if (failure === undefined && written?.manifestTemp !== undefined) {
+      try {
+        await commitManifestFile(written.manifestTemp, at.manifest)
+        counters.manifestWrites++
+      } catch (error) {
+        failure = error
       }
-      tx.emit(toEvent(update))
+    }
+    if (failure !== undefined) {
+      // Whatever was not renamed is nobody's: a temp file is never served.
+      for (const temp of written?.temps ?? []) await removeFile(temp).catch((error: unknown) => kernel.log.warn(`${name}: cannot remove ${temp}: ${String(error)}`))
+      throw manifestWriteError(at, failure)
+    }
+    if (at.output !== undefined) await prune(staged, at.output, kernel)
+  }
+
+  /** Removes the copies that fell out of retention; the committed ones are never among them. */
+  async function prune(staged: StagedAssets, output: string, kernel: Kernel): Promise<void> {
+    for (const update of staged.updates) {
+      if (!update.after) continue
+      for (const file of retention.record(update.logicalPath, update.after.file)) {
+        try {
+          if (await removeFile(join(output, file))) counters.copiesRemoved++
+        } catch (error) {
+          kernel.log.warn(`assets plugin "${name}": cannot remove the superseded copy ${join(output, file)}: ${describeFsError(error).reason}`)
+        }
+      }
     }
   }
 
-  function toEvent(update: StagedAssets['updates'][number]): Omit<AssetUpdatedEvent, 'version' | 'time'> {
+  function toEvent(update: StagedAssets['updates'][number]): Omit<AssetUpdatedEvent, 'version' | 'runId' | 'time'> {
     return {
       type: 'asset:updated',
       plugin: name,
@@ -171,19 +180,10 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     }
   }
 
-  async function settle(record: Pick<TransactionRecord, 'id' | 'status'>): Promise<void> {
-    const left = leftovers.get(record.id)
-    if (!left) return
-    leftovers.delete(record.id)
-    if (record.status === 'applied') for (const file of left.prune) if (await removeFile(file)) counters.copiesRemoved++
-    // After a commit the temps were renamed away and this finds nothing; otherwise it cleans up.
-    for (const temp of left.temps) await removeFile(temp)
-  }
-
   /**
    * The core runs no transaction when nothing is watched, so with no assets the initial load
    * would never write the manifest, and one left by an earlier run would keep listing files
-   * deleted since. An empty asset set has a known manifest: write it now.
+   * deleted since. An empty asset set has a known manifest: write it now (never in a dry run).
    */
   async function writeEmptyManifestIfNoAssets(kernel: Kernel, at: Paths): Promise<void> {
     if (kernel.options.dryRun) return
@@ -194,8 +194,7 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
       found = dirents.some((d) => {
         if (!d.isFile()) return false
         const rel = relative(at.root, join(d.parentPath, d.name)).split(sep).join('/')
-        const logical = logicalOf(rel)
-        return logical !== undefined && !ignored(rel)
+        return logicalOf(rel) !== undefined && !ignored(rel)
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -221,48 +220,35 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     frozen ??= freezeManifest(entries)
     return frozen
   }
-  const url = (logicalPath: string): string => {
+  const urlIn = (map: ReadonlyMap<string, ManifestEntry>, logicalPath: string): string => {
     const key = logicalPath.replace(/^\/+/, '')
-    const entry = entries.get(key)
-    if (!entry) throw unknownAsset(key, entries, opts.dir, name)
+    const entry = map.get(key)
+    if (!entry) throw unknownAsset(key, map, opts.dir, name)
     return urlOf(entry)
+  }
+  const url = (logicalPath: string): string => urlIn(entries, logicalPath)
+  // A read-only command runs on an instance that only ran a dry run: it shows what that computed.
+  const view = (last: TransactionRecord | undefined): ManifestView => {
+    const shown = last?.status === 'dry-run' && preview?.id === last.id ? preview.entries : undefined
+    if (!shown) return { manifest, url }
+    return { manifest: () => freezeManifest(shown), url: (logicalPath) => urlIn(shown, logicalPath) }
   }
 
   const plugin: AssetsPlugin = {
     name,
-    commands: { [name]: createAssetsCommand(name, { manifest, url }) },
+    command: createAssetsCommand(name, view),
     async apply(kernel: Kernel) {
-      if (paths !== undefined) {
-        throw new AssetsOptionsError(`assets plugin "${name}" is already applied to a running hotreload instance`, {
-          plugin: name,
-          hint: 'Create one assetsPlugin() per createHotReload() call, or close the first instance.',
-        })
-      }
-      const at = resolvePaths(kernel.root, opts.dir, opts.manifestPath, opts.outputDir, name)
+      const at = resolvePaths(kernel.root, opts.dir, opts.manifestPath, opts.outDir, name)
       paths = at
-      // A fresh start: whatever changed while no instance ran is reported by the initial load.
-      entries = new Map()
-      frozen = undefined
-      retention = new CopyRetention(opts.keepVersions)
-
-      const removeInclude = kernel.include(opts.files.map((glob) => dirPrefix + glob))
+      const removeClaim = kernel.claimFiles(name, opts.files, (change) => logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined))
       const removeExclude = kernel.exclude(ownOutputs(at))
-
-      kernel.hooks.detect.tap(name, (changes, tx) => {
-        for (const change of changes) {
-          if (logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined)) tx.claim(name, change)
-        }
-        return changes
-      })
       kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at))
       kernel.hooks.apply.tapPromise(name, (tx) => apply(tx, at))
-      kernel.hooks.notify.tapPromise(name, (record) => settle(record))
+      kernel.hooks.commit.tapPromise(name, (tx) => commit(tx, at, kernel))
       await writeEmptyManifestIfNoAssets(kernel, at)
-      kernel.onClose(async () => {
-        for (const id of [...leftovers.keys()]) await settle({ id, status: 'rejected' })
-        removeInclude()
+      kernel.onClose(() => {
+        removeClaim()
         removeExclude()
-        paths = undefined
       })
     },
     manifest,
@@ -276,19 +262,29 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
   return plugin
 }
 
-function resolvePaths(root: string, dir: string, manifestPath: string, outputDir: string | undefined, name: string): Paths {
+function manifestWriteError(at: Paths, cause: unknown): ManifestWriteError {
+  const { reason, hint } = describeFsError(cause)
+  const rel = display(at, at.manifest)
+  return new ManifestWriteError(`cannot write the asset manifest ${rel}: ${reason}`, {
+    path: rel,
+    hint: `${hint} The previous manifest stays in place until this is fixed.`,
+    cause,
+  })
+}
+
+function resolvePaths(root: string, dir: string, manifestPath: string, outDir: string | undefined, name: string): Paths {
   const assetsDir = resolve(root, dir)
   const manifest = resolve(root, manifestPath)
-  const output = outputDir === undefined ? undefined : resolve(root, outputDir)
+  const output = outDir === undefined ? undefined : resolve(root, outDir)
   const inside = (parent: string, child: string) => child === parent || child.startsWith(parent + sep)
   if (output !== undefined && inside(output, assetsDir)) {
-    throw new AssetsOptionsError(`assets plugin "${name}": outputDir ${outputDir} contains the asset directory ${dir || '.'}, so the copies would be hashed as assets`, {
+    throw new AssetsOptionsError(`assets plugin "${name}": outDir ${outDir} contains the asset directory ${dir || '.'}, so the copies would be hashed as assets`, {
       plugin: name,
-      hint: 'Choose an outputDir outside the asset directory, e.g. public/assets.',
+      hint: 'Choose an outDir outside the asset directory, e.g. public/assets.',
     })
   }
   if (manifest === assetsDir || (output !== undefined && inside(output, manifest))) {
-    throw new AssetsOptionsError(`assets plugin "${name}": manifestPath ${manifestPath} must be a file outside outputDir and other than the asset directory`, {
+    throw new AssetsOptionsError(`assets plugin "${name}": manifestPath ${manifestPath} must be a file outside outDir and other than the asset directory`, {
       plugin: name,
       hint: 'Point manifestPath at a file of its own, e.g. .hotreload/assets-manifest.json.',
     })
@@ -302,7 +298,7 @@ function ownOutputs(at: Paths): string[] {
   if (at.output !== undefined) own.push(at.output)
   const dir = relative(at.root, dirname(at.manifest))
   if (!dir.startsWith('..') && !isAbsolute(dir)) {
-    // Temp files beside the manifest, from staging and from writeFileAtomic on rollback.
+    // Temp files beside the manifest, from apply and from writeFileAtomic.
     const prefix = dir === '' ? '' : `${dir.split(sep).join('/')}/`
     own.push(`${prefix}.${basename(at.manifest)}.*.tmp`)
   }

@@ -1,9 +1,10 @@
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { HotReloadError, type FileChange } from '@hotreload/core'
-import { AssetCopyError, AssetReadError, describeFsError } from './errors.js'
+import { AssetCopyError, AssetReadError } from './errors.js'
+import { describeFsError } from './fs-reason.js'
 import { digestFile, integrityOf, type AssetDigest } from './hash.js'
 import { fingerprintedName } from './manifest.js'
-import { copyTempFor, duplicateCopy, hasCopy, removeFile, writeCopy } from './output.js'
+import { checkWritableDir, hasCopy } from './output.js'
 import type { ManifestEntry } from './types.js'
 
 /** What staging needs to know; the plugin builds it per transaction. */
@@ -13,14 +14,9 @@ export interface StageContext {
   /** Logical path of a root-relative path, or `undefined` when it is not one of the assets. */
   logicalOf(path: string): string | undefined
   readonly hashLength: number
-  /** Absolute output directory when copies are made (and this is not a dry run). */
-  readonly outputDir?: string
+  /** Absolute output directory when copies are kept: the copies missing there are planned. */
+  readonly outDir?: string
   readonly signal?: AbortSignal
-  /**
-   * Receives every temp file as soon as it is created, so whoever owns the transaction can
-   * remove them even if staging is abandoned half-way.
-   */
-  readonly temps: string[]
   /** Called for every hash pass, to keep the counters honest. */
   onHashed(logicalPath: string, bytes: number): void
   /** Files hashed at once: enough to overlap I/O with hashing, few enough to keep memory small. */
@@ -50,18 +46,22 @@ export interface AssetUpdate {
   readonly after?: ManifestEntry
 }
 
-/** A copy written to a temp file during validate, renamed to `final` in apply. */
-export interface StagedCopy {
-  readonly logicalPath: string
-  readonly temp: string
-  readonly final: string
-}
+/**
+ * A copy `outDir` lacks, planned in validate (which writes nothing) and written to a temp file
+ * in apply: from the bytes the core fingerprinted (`bytes`), streamed from disk and checked
+ * against the staged hash (`stream`, files over READ_VIA_CORE_LIMIT), or duplicated from the
+ * existing copy of a renamed asset (`duplicate`). Renamed into place as `final` in commit.
+ */
+export type CopyPlan =
+  | { readonly kind: 'bytes'; readonly logicalPath: string; readonly final: string; readonly change: FileChange }
+  | { readonly kind: 'stream'; readonly logicalPath: string; readonly final: string; readonly change: FileChange; readonly hash: string }
+  | { readonly kind: 'duplicate'; readonly logicalPath: string; readonly final: string; readonly source: string }
 
 /** The next state, computed without touching the committed one. */
 export interface StagedAssets {
   readonly entries: Map<string, ManifestEntry>
   readonly updates: AssetUpdate[]
-  readonly copies: StagedCopy[]
+  readonly copies: CopyPlan[]
   /** Logical paths read and hashed, in the order their hashing finished. */
   readonly hashed: string[]
   readonly reused: number
@@ -76,15 +76,17 @@ type Op =
 
 interface Resolved {
   readonly entry: ManifestEntry
-  readonly copy?: StagedCopy
+  readonly copy?: CopyPlan
   readonly reused: boolean
 }
 
 /**
- * Computes the manifest that results from `changes`, reading only the assets that changed:
- * created and modified files are hashed (small ones from the core's reader, sha384 only; larger
- * ones streamed from disk, both hashes and the copy in one pass), deletions drop their entry, and renames of unchanged content move their entry without
- * reading the file. Read and copy failures are collected, one per asset, not thrown.
+ * Computes the manifest that results from `changes`, reading only the assets that changed, and
+ * writing nothing anywhere: created and modified files are hashed (small ones from the core's
+ * reader, sha384 only; larger ones streamed from disk, both hashes in one pass), deletions drop
+ * their entry, and renames of unchanged content move their entry without reading the file. With
+ * `outDir`, the copies it lacks are planned and their directories checked to be writable. Read
+ * and copy problems are collected, one per asset, not thrown.
  */
 export async function stageAssets(changes: readonly FileChange[], ctx: StageContext): Promise<StagedAssets> {
   const ops = planOps(changes, ctx)
@@ -96,7 +98,8 @@ export async function stageAssets(changes: readonly FileChange[], ctx: StageCont
       ctx.onHashed(logicalPath, bytes)
     },
   }
-  const results = await mapLimit(ops, ctx.concurrency ?? 4, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged)))
+  const writable = new WritableCache()
+  const results = await mapLimit(ops, ctx.concurrency ?? 4, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged, writable)))
   let reused = 0
   ops.forEach((op, i) => {
     const result = results[i]
@@ -144,19 +147,22 @@ function planOps(changes: readonly FileChange[], ctx: StageContext): Op[] {
   return ops
 }
 
-async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageContext, staged: StagedAssets): Promise<Resolved | undefined> {
+async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageContext, staged: StagedAssets, writable: WritableCache): Promise<Resolved | undefined> {
   const { change } = op
   try {
+    let resolved: Resolved | undefined
     if (op.type === 'rename') {
       const previous = ctx.current.get(op.from)
       // The core's sha256 equals ours for the same bytes: a match means the content only moved.
       if (previous && change.fingerprint?.hash === previous.hash) {
-        const entry: ManifestEntry = { ...previous, file: fingerprintedName(op.logicalPath, previous.hash, ctx.hashLength) }
-        const copy = ctx.outputDir === undefined ? undefined : await stageDuplicate(ctx.outputDir, op.logicalPath, previous, entry, ctx.temps)
-        if (copy !== null) return { entry, reused: true, ...(copy ? { copy } : {}) }
+        resolved = { entry: { ...previous, file: fingerprintedName(op.logicalPath, previous.hash, ctx.hashLength) }, reused: true }
       }
     }
-    return await hashEntry(op.logicalPath, change, ctx)
+    resolved ??= { entry: await hashEntry(op.logicalPath, change, ctx), reused: false }
+    if (ctx.outDir === undefined) return resolved
+    const copy = await planCopy(ctx.outDir, op, resolved, ctx)
+    if (copy) await writable.check(ctx.outDir, copy)
+    return copy ? { ...resolved, copy } : resolved
   } catch (error) {
     if (error instanceof AssetCopyError) {
       staged.errors.push(error)
@@ -171,84 +177,58 @@ async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageConte
   }
 }
 
-/**
- * Copies a renamed asset's existing copy to its new name. Resolves `undefined` when the new name
- * already exists, and `null` when the old copy is missing, so the caller hashes the file instead.
- */
-async function stageDuplicate(outputDir: string, logicalPath: string, previous: ManifestEntry, entry: ManifestEntry, temps: string[]): Promise<StagedCopy | undefined | null> {
-  const final = join(outputDir, entry.file)
+/** The copy `outDir` lacks for this entry, if any: an existing copy with its name and size is that content. */
+async function planCopy(outDir: string, op: Exclude<Op, { type: 'delete' }>, resolved: Resolved, ctx: StageContext): Promise<CopyPlan | undefined> {
+  const { entry } = resolved
+  const final = join(outDir, entry.file)
   if (await hasCopy(final, entry.size)) return undefined
-  const source = join(outputDir, previous.file)
-  if (!(await hasCopy(source, previous.size))) return null
-  const temp = await stagingPath(outputDir, entry.file)
-  temps.push(temp)
-  try {
-    await duplicateCopy(source, temp)
-  } catch (error) {
-    const { reason, hint } = describeFsError(error)
-    throw new AssetCopyError(`cannot write the fingerprinted copy ${temp}: ${reason}`, { path: temp, hint, cause: error })
+  if (op.type === 'rename' && resolved.reused) {
+    const previous = ctx.current.get(op.from)
+    const source = previous ? join(outDir, previous.file) : undefined
+    if (source !== undefined && previous && (await hasCopy(source, previous.size))) return { kind: 'duplicate', logicalPath: op.logicalPath, final, source }
   }
-  return { logicalPath, temp, final }
+  const viaCore = ctx.read !== undefined && op.change.fingerprint !== undefined && op.change.fingerprint.size <= READ_VIA_CORE_LIMIT
+  return viaCore
+    ? { kind: 'bytes', logicalPath: op.logicalPath, final, change: op.change }
+    : { kind: 'stream', logicalPath: op.logicalPath, final, change: op.change, hash: entry.hash }
 }
 
-/** Hashes one asset, writing its copy in the same pass when the output directory lacks it. */
-async function hashEntry(logicalPath: string, change: FileChange, ctx: StageContext): Promise<Resolved> {
-  const { outputDir, read } = ctx
+/** Checks each copy directory once per transaction, without creating it. */
+class WritableCache {
+  private readonly answers = new Map<string, Promise<NodeJS.ErrnoException | undefined>>()
+
+  async check(outDir: string, copy: CopyPlan): Promise<void> {
+    const dir = dirname(copy.final)
+    let answer = this.answers.get(dir)
+    if (!answer) this.answers.set(dir, (answer = checkWritableDir(dir, 'EEXIST')))
+    const error = await answer
+    if (!error) return
+    const { reason, hint } = describeFsError(error)
+    const file = copy.final.slice(outDir.length + 1)
+    throw new AssetCopyError(`cannot create the output directory for "${file}" under ${outDir}: ${reason}`, { path: outDir, hint, cause: error })
+  }
+}
+
+/** Hashes one asset: small files from the core's reader (sha384 only), larger ones streamed. */
+async function hashEntry(logicalPath: string, change: FileChange, ctx: StageContext): Promise<ManifestEntry> {
   const fingerprint = change.fingerprint
-  if (read && fingerprint && fingerprint.size <= READ_VIA_CORE_LIMIT) {
-    const bytes = await read(change)
+  if (ctx.read && fingerprint && fingerprint.size <= READ_VIA_CORE_LIMIT) {
+    const bytes = await ctx.read(change)
     ctx.onHashed(logicalPath, bytes.length)
-    const entry: ManifestEntry = {
+    return {
       file: fingerprintedName(logicalPath, fingerprint.hash, ctx.hashLength),
       hash: fingerprint.hash,
       size: bytes.length,
       integrity: integrityOf(bytes),
     }
-    if (outputDir === undefined || (await hasCopy(join(outputDir, entry.file), entry.size))) return { entry, reused: false }
-    const temp = await stagingPath(outputDir, entry.file)
-    ctx.temps.push(temp)
-    await writeCopy(temp, bytes)
-    return { entry, reused: false, copy: { logicalPath, temp, final: join(outputDir, entry.file) } }
   }
-
-  const digest = async (copyTo?: string): Promise<AssetDigest> => {
-    if (copyTo !== undefined) ctx.temps.push(copyTo)
-    const d = await digestFile(change.absolutePath, { ...(copyTo ? { copyTo } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) })
-    ctx.onHashed(logicalPath, d.size)
-    return d
-  }
-  if (outputDir === undefined) return { entry: toEntry(logicalPath, await digest(), ctx.hashLength), reused: false }
-
-  // The core's fingerprint predicts the name: when that copy already exists, read once, write nothing.
-  const predicted = fingerprint ? fingerprintedName(logicalPath, fingerprint.hash, ctx.hashLength) : undefined
-  const predictedExists = predicted !== undefined && fingerprint !== undefined && (await hasCopy(join(outputDir, predicted), fingerprint.size))
-  let temp = predictedExists ? undefined : await stagingPath(outputDir, logicalPath)
-  let entry = toEntry(logicalPath, await digest(temp), ctx.hashLength)
-  if (temp === undefined && entry.file !== predicted && !(await hasCopy(join(outputDir, entry.file), entry.size))) {
-    // The file changed after the core fingerprinted it, and this content has no copy yet.
-    temp = await stagingPath(outputDir, logicalPath)
-    entry = toEntry(logicalPath, await digest(temp), ctx.hashLength)
-  }
-  if (temp === undefined) return { entry, reused: false }
-  const final = join(outputDir, entry.file)
-  if (await hasCopy(final, entry.size)) {
-    await removeFile(temp)
-    return { entry, reused: false }
-  }
-  return { entry, reused: false, copy: { logicalPath, temp, final } }
+  const d = await digestFile(change.absolutePath, ctx.signal ? { signal: ctx.signal } : {})
+  ctx.onHashed(logicalPath, d.size)
+  return toEntry(logicalPath, d, ctx.hashLength)
 }
 
 function toEntry(logicalPath: string, d: AssetDigest, hashLength: number): ManifestEntry {
   return { file: fingerprintedName(logicalPath, d.sha256, hashLength), hash: d.sha256, size: d.size, integrity: d.integrity }
-}
-
-async function stagingPath(outputDir: string, file: string): Promise<string> {
-  try {
-    return await copyTempFor(outputDir, file)
-  } catch (error) {
-    const { reason, hint } = describeFsError(error)
-    throw new AssetCopyError(`cannot create the output directory for "${file}" under ${outputDir}: ${reason}`, { path: outputDir, hint, cause: error })
-  }
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; results keep the input order. */

@@ -1,4 +1,6 @@
-import type { EventBase, Plugin } from '@hotreload/core'
+import type { Plugin, PluginCommand } from '@hotreload/core'
+// The event this plugin emits is declared on PluginEventMap there.
+import type {} from './events.js'
 
 /** Options of `assetsPlugin()`. Paths are relative to the hotreload root unless absolute. */
 export interface AssetsPluginOptions {
@@ -6,13 +8,19 @@ export interface AssetsPluginOptions {
   readonly name?: string
   /** Directory holding the assets; logical paths (the manifest's keys) are relative to it. Default `'static'`. */
   readonly dir?: string
-  /** picomatch globs, relative to `dir`, selecting the assets. Default `'**\/*'`. */
+  /**
+   * picomatch globs, relative to the root, selecting the assets (added to the watched set).
+   * Only files under `dir` are assets; a match outside it is ignored. Default `'<dir>/**\/*'`.
+   */
   readonly files?: string | readonly string[]
   /** Where the manifest is written. Default `'.hotreload/assets-manifest.json'`. */
   readonly manifestPath?: string
-  /** When set, every asset is also copied here under its fingerprinted name, ready to serve. */
-  readonly outputDir?: string
-  /** Copies kept per asset in `outputDir`, the current one included; older ones are removed. Default 3. */
+  /**
+   * Output folder: when set, every asset is also copied here under its fingerprinted name,
+   * ready to serve. Must not contain `dir`.
+   */
+  readonly outDir?: string
+  /** Copies kept per asset in `outDir`, the current one included; older ones are removed. Default 3. */
   readonly keepVersions?: number
   /** Prefix of the URLs `url()` returns and events carry, e.g. `'/assets/'` or a CDN origin. Default `'/'`. */
   readonly publicPath?: string
@@ -22,7 +30,7 @@ export interface AssetsPluginOptions {
 
 /** One manifest entry: where the current version of a logical asset lives and how to verify it. */
 export interface ManifestEntry {
-  /** Fingerprinted name relative to `outputDir` / `publicPath`, e.g. `css/app.3f2a9c1b.css`. */
+  /** Fingerprinted name relative to `outDir` / `publicPath`, e.g. `css/app.3f2a9c1b.css`. */
   readonly file: string
   /** sha256 of the bytes, hex. */
   readonly hash: string
@@ -47,53 +55,30 @@ export interface AssetStats {
   readonly bytesHashed: number
   /** Entries carried over by a rename without reading the file again. */
   readonly reused: number
-  /** Logical paths hashed by the most recent transaction that staged anything. */
+  /** Logical paths hashed by the most recent transaction that staged anything (dry runs included). */
   readonly lastHashed: readonly string[]
-  /** Times the manifest file was replaced on disk. */
+  /** Times the manifest file was replaced on disk (each at a commit, or the empty one at start). */
   readonly manifestWrites: number
-  /** Fingerprinted copies written to `outputDir`. */
+  /** Fingerprinted copies written to `outDir`. */
   readonly copiesWritten: number
-  /** Copies removed from `outputDir`: superseded beyond `keepVersions`, or undone by a rollback. */
+  /** Superseded copies removed from `outDir` (beyond `keepVersions`), after their commit. */
   readonly copiesRemoved: number
   /** Absolute path of the manifest file (empty until the plugin is applied to a kernel). */
   readonly manifestPath: string
 }
 
-/**
- * Emitted once per asset whose fingerprinted URL changed, after the transaction committed.
- * Servers use `oldUrl` to purge caches and `url` to push the new version.
- */
-export interface AssetUpdatedEvent extends EventBase {
-  readonly type: 'asset:updated'
-  /** The plugin instance that owns the asset. */
-  readonly plugin: string
-  readonly kind: 'created' | 'modified' | 'deleted' | 'renamed'
-  /** Logical path (relative to `dir`); for a deletion, the path that was removed. */
-  readonly logicalPath: string
-  /** For `renamed`: the logical path before the rename. */
-  readonly from?: string
-  /** Hash before the change (absent for `created`). */
-  readonly oldHash?: string
-  /** Hash after the change (absent for `deleted`). */
-  readonly newHash?: string
-  /** URL of the new version (absent for `deleted`). */
-  readonly url?: string
-  /** URL of the version it replaces (absent for `created`). */
-  readonly oldUrl?: string
-}
-
-declare module '@hotreload/core' {
-  interface PluginEventMap {
-    'asset:updated': AssetUpdatedEvent
-  }
-}
-
 /** The plugin, which is also the app's handle on the manifest. */
 export interface AssetsPlugin extends Plugin {
   /**
-   * The manifest as last committed: a frozen object, replaced (never mutated) by each applied
-   * transaction. Empty before the initial load. Its prototype is null, so an asset named
-   * `__proto__` or `constructor` is an own key and a name that is not an asset is undefined.
+   * `hotreload <name> [list | url <logical path>]`. Read-only: in the CLI it runs on an instance
+   * that ran a dry run, and prints the manifest that dry run computed.
+   */
+  readonly command: PluginCommand
+  /**
+   * The manifest as last committed: a frozen object, replaced (never mutated) in the commit of
+   * each applied transaction, so a transaction that rolls back is never seen. Empty before the
+   * initial load. Its prototype is null, so an asset named `__proto__` or `constructor` is an
+   * own key and a name that is not an asset is undefined.
    */
   manifest(): Manifest
   /**

@@ -12,7 +12,7 @@ import { assetsPlugin } from '@hotreload/plugin-assets'
 
 export default defineConfig({
   debounceMs: 20,
-  plugins: [assetsPlugin({ outputDir: 'public' })],
+  plugins: [assetsPlugin({ outDir: 'public' })],
 })
 `
 
@@ -33,6 +33,13 @@ test('assets named __proto__, constructor and prototype are in the manifest file
   assert.deepEqual(Object.keys(manifest).sort(), [...NAMES].sort())
   assert.ok(Object.hasOwn(manifest, '__proto__'))
 
+  // `assets list` runs on a dry run and writes nothing; a watching instance writes the manifest.
+  const cli = startCli(['--json'], p.root)
+  t.after(async () => {
+    cli.child.kill('SIGKILL')
+    await cli.exit()
+  })
+  await cli.waitForJson((e) => e.type === 'ready', 'ready')
   const onDisk = JSON.parse(await readFile(p.path('.hotreload/assets-manifest.json'), 'utf8')) as Record<string, { file: string }>
   assert.deepEqual(Object.keys(onDisk).sort(), [...NAMES].sort())
   for (const name of NAMES) {
@@ -51,7 +58,7 @@ test('assets named __proto__, constructor and prototype are in the manifest file
   assert.match(unknown.stderr, /unknown asset "toString"/)
 })
 
-test('an asset name too long for its fingerprinted copy is HR_ASSET_COPY with a hint, and the last manifest keeps serving', async (t) => {
+test('an asset name too long for its fingerprinted copy is HR_ASSETS_COPY with a hint, and the last manifest keeps serving', async (t) => {
   const p = await project({ 'static/app.css': 'body{}' })
   t.after(() => p.cleanup())
   const cli = startCli(['--json'], p.root)
@@ -70,7 +77,7 @@ test('an asset name too long for its fingerprinted copy is HR_ASSET_COPY with a 
   const problems = rejected['problems'] as { code: string; path?: string; message: string; hint?: string }[]
   assert.equal(problems.length, 1, JSON.stringify(problems))
   const [problem] = problems
-  assert.equal(problem?.code, 'HR_ASSET_COPY')
+  assert.equal(problem?.code, 'HR_ASSETS_COPY')
   assert.match(problem?.message ?? '', /cannot write the fingerprinted copy .*: the name is longer than the file system allows/)
   assert.ok(problem?.path?.includes('a'.repeat(246)), problem?.path)
   assert.match(problem?.hint ?? '', /shorten the asset file name .* or lower the hashLength option/)

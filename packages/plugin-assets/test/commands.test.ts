@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
 import { test } from 'node:test'
 import { linkNodeModules, runCli } from '../../../test/helpers/cli.js'
 import { makeTempProject } from '../../../test/helpers/index.js'
@@ -17,7 +18,7 @@ async function project(t: import('node:test').TestContext, files: Record<string,
   return p
 }
 
-test('hotreload assets lists the manifest, and --json prints it whole', async (t) => {
+test('hotreload assets lists the manifest, and --json prints it whole, writing nothing', async (t) => {
   const p = await project(t, { 'static/css/app.css': 'body{}', 'static/js/app.js': 'x' })
   const list = await runCli(['assets'], p.root)
   assert.equal(list.code, 0, list.stderr)
@@ -27,6 +28,8 @@ test('hotreload assets lists the manifest, and --json prints it whole', async (t
   assert.equal(json.code, 0, json.stderr)
   const manifest = JSON.parse(json.stdout.split('\n').find((l) => l.startsWith('{"css/')) ?? '{}')
   assert.deepEqual(Object.keys(manifest), ['css/app.css', 'js/app.js'])
+  // Read-only: the command ran on a dry run, so no manifest, no copy, no state next to a watcher.
+  assert.deepEqual((await readdir(p.root)).sort(), ['hotreload.config.ts', 'node_modules', 'static'])
 })
 
 test('hotreload assets url prints one URL; an unknown asset exits 1 with a hint, bad usage exits 2', async (t) => {
@@ -40,4 +43,12 @@ test('hotreload assets url prints one URL; an unknown asset exits 1 with a hint,
   const usage = await runCli(['assets', 'frobnicate'], p.root)
   assert.equal(usage.code, 2)
   assert.match(usage.stderr, /usage: hotreload assets \[list \| url <logical path>\]/)
+  assert.deepEqual((await readdir(p.root)).sort(), ['hotreload.config.ts', 'node_modules', 'static'], 'no .hotreload/ written')
+})
+
+test('hotreload assets exits 1 naming the problem when the dry run would be rejected', async (t) => {
+  const p = await project(t, { 'static/css/app.css': 'body{}', '.hotreload': 'a file where the manifest directory should be' })
+  const list = await runCli(['assets'], p.root)
+  assert.equal(list.code, 1, list.stdout)
+  assert.match(list.stderr, /would be rejected[\s\S]*cannot write the asset manifest \.hotreload\/assets-manifest\.json/)
 })

@@ -58,7 +58,7 @@ test('digestFile refuses to overwrite an existing copy and reports it as a copy 
   t.after(() => project.cleanup())
   await assert.rejects(digestFile(project.path('a.txt'), { copyTo: project.path('taken.txt') }), (error: unknown) => {
     assert.ok(error instanceof AssetCopyError)
-    assert.equal(error.code, 'HR_ASSET_COPY')
+    assert.equal(error.code, 'HR_ASSETS_COPY')
     assert.match(error.message, /taken\.txt/)
     return true
   })

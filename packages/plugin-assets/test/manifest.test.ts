@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { makeTempProject } from '../../../test/helpers/index.js'
 import {
@@ -7,7 +7,6 @@ import {
   fingerprintedName,
   freezeManifest,
   readManifestFile,
-  restoreManifestFile,
   serializeManifest,
   stageManifestFile,
 } from '../src/manifest.js'
@@ -55,7 +54,9 @@ test('stageManifestFile writes a temp file beside the manifest; commit renames i
   const project = await makeTempProject({})
   t.after(() => project.cleanup())
   const path = project.path('.hotreload/assets-manifest.json')
-  const temp = await stageManifestFile(path, '{}\n')
+  const temps: string[] = []
+  const temp = await stageManifestFile(path, '{}\n', temps)
+  assert.deepEqual(temps, [temp], 'the temp is known before it is created, for the undo')
   assert.equal(await readManifestFile(path), undefined)
   assert.match(temp, /\/\.assets-manifest\.json\.[0-9a-f]{12}\.tmp$/)
   await commitManifestFile(temp, path)
@@ -66,17 +67,6 @@ test('stageManifestFile writes a temp file beside the manifest; commit renames i
 test('stageManifestFile rejects when the manifest directory is a file, leaving nothing behind', async (t) => {
   const project = await makeTempProject({ 'out': 'I am a file' })
   t.after(() => project.cleanup())
-  await assert.rejects(stageManifestFile(project.path('out/manifest.json'), '{}'), (e: NodeJS.ErrnoException) => ['ENOTDIR', 'EEXIST'].includes(e.code ?? ''))
+  await assert.rejects(stageManifestFile(project.path('out/manifest.json'), '{}', []), (e: NodeJS.ErrnoException) => ['ENOTDIR', 'EEXIST'].includes(e.code ?? ''))
   assert.equal(await readFile(project.path('out'), 'utf8'), 'I am a file')
-})
-
-test('restoreManifestFile puts the previous bytes back, or removes a manifest that did not exist', async (t) => {
-  const project = await makeTempProject({ 'm.json': 'old\n' })
-  t.after(() => project.cleanup())
-  const previous = await readManifestFile(project.path('m.json'))
-  await writeFile(project.path('m.json'), 'new\n')
-  await restoreManifestFile(project.path('m.json'), previous)
-  assert.equal(await readFile(project.path('m.json'), 'utf8'), 'old\n')
-  await restoreManifestFile(project.path('m.json'), undefined)
-  assert.deepEqual(await readdir(project.root), [])
 })

@@ -8,7 +8,7 @@ import { sha256, startAssets } from './setup.js'
 const named = (stem: string, content: string, ext: string) => `${stem}.${sha256(content).slice(0, 8)}${ext}`
 
 test('copies appear under their fingerprinted names with the asset bytes', async (t) => {
-  const { assets, project } = await startAssets(t, { 'static/css/app.css': 'body{}', 'static/LICENSE': 'MIT' }, { outputDir: 'public/assets' })
+  const { assets, project } = await startAssets(t, { 'static/css/app.css': 'body{}', 'static/LICENSE': 'MIT' }, { outDir: 'public/assets' })
   assert.deepEqual(await readdir(project.path('public/assets/css')), [named('app', 'body{}', '.css')])
   assert.equal(await readFile(project.path(`public/assets/${assets.manifest()['css/app.css']?.file}`), 'utf8'), 'body{}')
   assert.equal(await readFile(project.path(`public/assets/${named('LICENSE', 'MIT', '')}`), 'utf8'), 'MIT')
@@ -16,7 +16,7 @@ test('copies appear under their fingerprinted names with the asset bytes', async
 })
 
 test('superseded copies are removed once keepVersions newer versions exist', async (t) => {
-  const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'v1', 'static/other.css': 'o' }, { outputDir: 'public', keepVersions: 2 })
+  const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'v1', 'static/other.css': 'o' }, { outDir: 'public', keepVersions: 2 })
   for (const version of ['v2', 'v3', 'v4']) {
     // An editor's atomic save: the watcher never sees a half-written file, so no extra version.
     await writeFileAtomic(project.path('static/app.css'), version)
@@ -30,7 +30,7 @@ test('superseded copies are removed once keepVersions newer versions exist', asy
 })
 
 test('reverting to an earlier version reuses its copy; a deleted asset keeps its copies', async (t) => {
-  const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'A' }, { outputDir: 'public', keepVersions: 2 })
+  const { assets, project, recorder } = await startAssets(t, { 'static/app.css': 'A' }, { outDir: 'public', keepVersions: 2 })
   await writeFileAtomic(project.path('static/app.css'), 'B')
   await recorder.next('asset:updated', (e) => e.newHash === sha256('B'))
   await writeFileAtomic(project.path('static/app.css'), 'A')
@@ -42,7 +42,7 @@ test('reverting to an earlier version reuses its copy; a deleted asset keeps its
 })
 
 test('a rename duplicates the existing copy without hashing the file', async (t) => {
-  const { assets, project, reloader } = await startAssets(t, { 'static/a.css': 'same' }, { outputDir: 'public' }, { watch: false })
+  const { assets, project, reloader } = await startAssets(t, { 'static/a.css': 'same' }, { outDir: 'public' }, { watch: false })
   await rename(project.path('static/a.css'), project.path('static/b.css'))
   assert.equal((await reloader.reload()).status, 'applied')
   assert.equal(await readFile(project.path(`public/${named('b', 'same', '.css')}`), 'utf8'), 'same')
@@ -53,19 +53,19 @@ test('a rename duplicates the existing copy without hashing the file', async (t)
 test('a restart finds its copies in place and writes none again', async (t) => {
   const project = await makeTempProject({ 'static/a.css': 'a', 'static/b.js': 'b' }, 'hotreload-assets-')
   t.after(() => project.cleanup())
-  const first = await startAssets(t, {}, { outputDir: 'public' }, { project, watch: false })
+  const first = await startAssets(t, {}, { outDir: 'public' }, { project, watch: false })
   assert.equal(first.assets.stats().copiesWritten, 2)
   await first.reloader.close()
-  const second = await startAssets(t, {}, { outputDir: 'public' }, { project, watch: false })
+  const second = await startAssets(t, {}, { outDir: 'public' }, { project, watch: false })
   assert.equal(second.assets.stats().copiesWritten, 0)
   assert.deepEqual(second.assets.manifest(), first.assets.manifest())
 })
 
 test('an output directory that cannot be written is a problem naming the path', async (t) => {
-  const { reloader, assets } = await startAssets(t, { 'static/css/app.css': 'a', 'public/css': 'a file in the way' }, { outputDir: 'public' }, { watch: false })
+  const { reloader, assets } = await startAssets(t, { 'static/css/app.css': 'a', 'public/css': 'a file in the way' }, { outDir: 'public' }, { watch: false })
   const record = reloader.history()[0]
   assert.equal(record?.status, 'rejected')
-  assert.deepEqual(record?.problems.map((p) => [p.plugin, p.code]), [['assets', 'HR_ASSET_COPY']])
+  assert.deepEqual(record?.problems.map((p) => [p.plugin, p.code]), [['assets', 'HR_ASSETS_COPY']])
   assert.match(record?.problems[0]?.message ?? '', /cannot create the output directory for "css\/app\.[0-9a-f]{8}\.css" under .*public: a file stands where a directory is expected/)
   assert.deepEqual(Object.keys(assets.manifest()), [])
 })
@@ -73,5 +73,5 @@ test('an output directory that cannot be written is a problem naming the path', 
 test('an output directory containing the asset directory is refused at start', async (t) => {
   const project = await makeTempProject({ 'static/a.css': 'a' }, 'hotreload-assets-')
   t.after(() => project.cleanup())
-  await assert.rejects(startAssets(t, {}, { outputDir: '.' }, { project }), { code: 'HR_ASSETS_OPTIONS', message: /contains the asset directory/ })
+  await assert.rejects(startAssets(t, {}, { outDir: '.' }, { project }), { code: 'HR_ASSETS_OPTIONS', message: /contains the asset directory/ })
 })

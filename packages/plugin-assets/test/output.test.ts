@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { makeTempProject } from '../../../test/helpers/index.js'
 import { AssetCopyError } from '../src/errors.js'
-import { CopyRetention, commitCopy, copyTempFor, hasCopy, removeFile, writeCopy } from '../src/output.js'
+import { CopyRetention, checkWritableDir, commitCopy, copyTempFor, hasCopy, removeFile, writeCopy } from '../src/output.js'
 
 test('CopyRetention keeps the newest keepVersions files per asset and returns the rest', () => {
   const r = new CopyRetention(2)
@@ -22,15 +22,15 @@ test('CopyRetention moves a reverted version to the front instead of keeping it 
   assert.deepEqual(r.files('app.css'), ['app.A.css', 'app.B.css'])
 })
 
-test('CopyRetention snapshots restore the captured assets exactly', () => {
-  const r = new CopyRetention(3)
-  r.record('a', 'a1')
-  const restore = r.snapshot(['a', 'b'])
-  r.record('a', 'a2')
-  r.record('b', 'b1')
-  restore()
-  assert.deepEqual(r.files('a'), ['a1'])
-  assert.deepEqual(r.files('b'), [])
+test('checkWritableDir finds out, without writing, whether a directory can be created and written', async (t) => {
+  const project = await makeTempProject({ 'public/css': 'a file where a directory should be', 'ok/x': '' })
+  t.after(() => project.cleanup())
+  assert.equal(await checkWritableDir(project.path('ok'), 'EEXIST'), undefined)
+  assert.equal(await checkWritableDir(project.path('new/deep/dir'), 'EEXIST'), undefined)
+  assert.equal((await checkWritableDir(project.path('public/css'), 'EEXIST'))?.code, 'EEXIST')
+  assert.equal((await checkWritableDir(project.path('public/css'), 'ENOTDIR'))?.code, 'ENOTDIR')
+  assert.equal((await checkWritableDir(project.path('public/css/js/deeper'), 'EEXIST'))?.code, 'ENOTDIR')
+  assert.deepEqual((await readdir(project.root)).sort(), ['ok', 'public'], 'nothing was created')
 })
 
 test('copies are staged under a hidden temp name in the final directory and renamed into place', async (t) => {

@@ -3,9 +3,9 @@ import { rename, readFile, truncate, writeFile } from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { writeFileAtomic } from '@hotreload/core'
+import { OptionsError, writeFileAtomic } from '@hotreload/core'
 import { waitFor } from '../../../test/helpers/index.js'
-import assetsDefault, { AssetsOptionsError, assetsPlugin, UnknownAssetError } from '../src/index.js'
+import assetsDefault, { assetsPlugin, UnknownAssetError } from '../src/index.js'
 import { assetEvents, sha256, sri, startAssets } from './setup.js'
 
 const run = promisify(execFile)
@@ -35,7 +35,7 @@ test('url() returns the fingerprinted URL under publicPath and a clear error for
   assert.equal(assets.url('my file.txt'), `https://cdn.example.com/assets/my%20file.${sha256('x').slice(0, 8)}.txt`)
   assert.throws(() => assets.url('static/css/app.css'), (e: unknown) => {
     assert.ok(e instanceof UnknownAssetError)
-    assert.equal(e.code, 'HR_ASSET_UNKNOWN')
+    assert.equal(e.code, 'HR_ASSETS_UNKNOWN')
     assert.match(e.message, /unknown asset "static\/css\/app\.css"/)
     assert.equal(e.hint, 'Did you mean "css/app.css"?')
     return true
@@ -121,7 +121,7 @@ test('its own manifest and output writes never come back as changes, even inside
   const { assets, recorder, project, reloader } = await startAssets(
     t,
     { 'static/app.css': APP_CSS, 'static/app.js': APP_JS },
-    { manifestPath: 'static/manifest.json', outputDir: 'static/_dist' },
+    { manifestPath: 'static/manifest.json', outDir: 'static/_dist' },
   )
   await writeFile(project.path('static/app.css'), 'body{}')
   await recorder.next('applied', (e) => e.paths.includes('static/app.css'))
@@ -142,23 +142,34 @@ test('with no assets the manifest file is still written, replacing one that list
   assert.equal(assets.stats().manifestWrites, 1)
 })
 
-test('dir and files choose the assets; only matching files enter the manifest', async (t) => {
-  const { assets } = await startAssets(t, { 'public/a.css': 'a', 'public/b.js': 'b', 'static/c.css': 'c' }, { dir: 'public', files: ['**/*.css'] })
+test('dir and files choose the assets: files are relative to the root, and only files under dir count', async (t) => {
+  const { assets, reloader } = await startAssets(
+    t,
+    { 'public/a.css': 'a', 'public/b.js': 'b', 'static/c.css': 'c', 'other/d.css': 'd' },
+    { dir: 'public', files: ['public/**/*.css', 'other/**/*.css'] },
+  )
   assert.deepEqual(Object.keys(assets.manifest()), ['a.css'])
+  assert.ok(reloader.history()[0]?.changes.some((c) => c.path === 'other/d.css'), 'a glob outside the default include is watched too')
+  const defaults = await startAssets(t, { 'public/a.css': 'a', 'public/x/b.js': 'b', 'static/c.css': 'c' }, { dir: 'public', name: 'second' })
+  assert.deepEqual(Object.keys(defaults.assets.manifest()), ['a.css', 'x/b.js'], 'the default files are <dir>/**/*')
 })
 
-test('the default export is the factory, and bad options fail fast with every problem named', () => {
+test('the default export is the factory, and bad options fail fast, all of them at once, with a did-you-mean', () => {
   assert.equal(assetsDefault, assetsPlugin)
   assert.throws(
-    () => assetsPlugin({ hashLength: 2, keepVersions: 0, outDir: 'x' } as never),
+    () => assetsPlugin({ hashLength: 2, keepVersions: 0, outputDir: 'x' } as never),
     (e: unknown) =>
-      e instanceof AssetsOptionsError &&
-      /unknown option "outDir"/.test(e.message) &&
+      e instanceof OptionsError &&
+      e.code === 'HR_OPTIONS' &&
+      /^assetsPlugin\(\): /.test(e.message) &&
+      /unknown option "outputDir" \(did you mean "outDir"\?\)/.test(e.message) &&
       /hashLength/.test(e.message) &&
       /keepVersions/.test(e.message) &&
-      /outputDir/.test(e.hint ?? ''),
+      /outDir/.test(e.hint ?? ''),
   )
+  assert.throws(() => assetsPlugin({ files: [] }), OptionsError)
   assert.equal(assetsPlugin({ name: 'cdn' }).name, 'cdn')
+  assert.equal(assetsPlugin({ name: 'cdn' }).command.readOnly?.(['url', 'x.css']), true)
 })
 
 test('a 200 MB asset goes through a real transaction with memory flat, hashed as a stream', async (t) => {

@@ -19,7 +19,6 @@ function context(current: Map<string, ManifestEntry>, extra: Partial<StageContex
     current,
     logicalOf: (p) => (p.startsWith('static/') ? p.slice('static/'.length) : undefined),
     hashLength: 8,
-    temps: [],
     onHashed: () => void n++,
     hashedCount: () => n,
     ...extra,
@@ -44,7 +43,7 @@ test('every unreadable asset is reported, not just the first, and the others sti
   await project.remove('static/x.css')
   await project.remove('static/y.css')
   const staged = await stageAssets(changes, context(new Map()))
-  assert.deepEqual(staged.errors.map((e) => [e.code, e.path]), [['HR_ASSET_UNREADABLE', 'static/x.css'], ['HR_ASSET_UNREADABLE', 'static/y.css']])
+  assert.deepEqual(staged.errors.map((e) => [e.code, e.path]), [['HR_ASSETS_UNREADABLE', 'static/x.css'], ['HR_ASSETS_UNREADABLE', 'static/y.css']])
   assert.deepEqual([...staged.entries.keys()], ['ok.css'])
 })
 
@@ -59,4 +58,17 @@ test('changes outside the asset directory are ignored; a rename out of it is a d
   assert.deepEqual([...second.entries.keys()], [])
   assert.deepEqual(second.updates.map((u) => [u.kind, u.logicalPath]), [['deleted', 'a.css']])
   assert.equal(ctx.hashedCount(), 0)
+})
+
+test('with an output directory, staging plans the missing copies and writes nothing anywhere', async (t) => {
+  const project = await makeTempProject({ 'static/a.css': 'a', 'static/b.css': 'b' })
+  t.after(() => project.cleanup())
+  const changes = [await created(project, 'static/a.css'), await created(project, 'static/b.css')]
+  const staged = await stageAssets(changes, context(new Map(), { outDir: project.path('public/assets'), read: (c) => readFile(c.absolutePath) }))
+  assert.deepEqual(staged.errors, [])
+  assert.deepEqual(staged.copies.map((c) => [c.kind, c.logicalPath, c.final.slice(project.root.length)]), [
+    ['bytes', 'a.css', `/public/assets/${staged.entries.get('a.css')?.file}`],
+    ['bytes', 'b.css', `/public/assets/${staged.entries.get('b.css')?.file}`],
+  ])
+  await assert.rejects(stat(project.path('public')), { code: 'ENOENT' }, 'not even the output directory was created')
 })

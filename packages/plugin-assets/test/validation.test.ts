@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import type { Kernel, Plugin } from '@hotreload/core'
-import { waitFor } from '../../../test/helpers/index.js'
+import { createHotReload, type Kernel, type Plugin } from '@hotreload/core'
+import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { assetsPlugin } from '../src/index.js'
 import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
 import { sha256, startAssets } from './setup.js'
@@ -53,7 +53,7 @@ test('assets that vanish or become directories mid-transaction are each reported
   const problems = rejected.problems.filter((p) => p.plugin === 'assets')
   assert.deepEqual(
     problems.map((p) => [p.code, p.path]).sort(),
-    [['HR_ASSET_UNREADABLE', 'static/a.bin'], ['HR_ASSET_UNREADABLE', 'static/b.bin']],
+    [['HR_ASSETS_UNREADABLE', 'static/a.bin'], ['HR_ASSETS_UNREADABLE', 'static/b.bin']],
   )
   const [a, b] = [...problems].sort((x, y) => String(x.path).localeCompare(String(y.path)))
   assert.match(a?.message ?? '', /cannot read asset "a\.bin": it vanished while being read/)
@@ -74,7 +74,7 @@ test('a manifest directory that is a file rejects the initial load with a clear 
   const { assets, project, reloader, events } = await startAssets(t, { 'static/app.css': 'a', 'out': 'a file, not a directory' }, { manifestPath: 'out/assets.json' }, { watch: false })
   const rejected = events.find((e) => e.type === 'rejected')
   assert.ok(rejected && rejected.type === 'rejected')
-  assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSET_MANIFEST_WRITE', 'out/assets.json']])
+  assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSETS_MANIFEST_WRITE', 'out/assets.json']])
   assert.match(rejected.problems[0]?.message ?? '', /cannot write the asset manifest out\/assets\.json: a parent of the path is a file/)
   assert.match(rejected.problems[0]?.hint ?? '', /previous manifest stays/)
   assert.deepEqual(Object.keys(assets.manifest()), [])
@@ -103,7 +103,7 @@ test('a manifest that cannot be written rejects the edit; the previous manifest 
   try {
     await writeFile(project.path('static/app.css'), 'v2')
     const rejected = await recorder.next('rejected')
-    assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSET_MANIFEST_WRITE', '.hotreload/assets-manifest.json']])
+    assert.deepEqual(rejected.problems.map((p) => [p.plugin, p.code, p.path]), [['assets', 'HR_ASSETS_MANIFEST_WRITE', '.hotreload/assets-manifest.json']])
     assert.deepEqual(await readFile(manifestPath), before)
     assert.equal(assets.manifest(), memory)
     assert.equal(assets.url('app.css'), url)
@@ -114,12 +114,13 @@ test('a manifest that cannot be written rejects the edit; the previous manifest 
   await writeFile(project.path('static/app.js'), 'js2')
   await waitFor(async () => (await manifestOnDisk())['app.js']?.hash === sha256('js2'), { message: 'the next edit applied' })
   assert.equal((await manifestOnDisk())['app.css']?.hash, sha256('v2'))
-  assert.deepEqual((await readdir(project.path('.hotreload'))).sort(), ['assets-manifest.json'])
+  assert.deepEqual((await readdir(project.path('.hotreload'))).filter((n) => n.endsWith('.tmp')), [])
 })
 
-test('a dry run hashes and checks the manifest can be written, but changes nothing on disk', async (t) => {
-  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'v1' }, { outputDir: 'public' }, { watch: false })
+test('a dry run hashes and checks the manifest and copies could be written, but writes nothing', async (t) => {
+  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'v1' }, { outDir: 'public' }, { watch: false })
   const before = await readFile(assets.stats().manifestPath)
+  const hotreloadBefore = (await readdir(project.path('.hotreload'))).sort()
   await writeFile(project.path('static/app.css'), 'v2')
   await writeFile(project.path('static/new.css'), 'n')
   const record = await reloader.reload({ dryRun: true })
@@ -127,13 +128,36 @@ test('a dry run hashes and checks the manifest can be written, but changes nothi
   assert.deepEqual(record.problems, [])
   assert.equal(assets.stats().hashed, 3)
   assert.deepEqual(await readFile(assets.stats().manifestPath), before)
-  assert.deepEqual(await readdir(project.path('.hotreload')), ['assets-manifest.json'])
+  assert.deepEqual((await readdir(project.path('.hotreload'))).sort(), hotreloadBefore)
   assert.deepEqual(await readdir(project.path('public')), [`app.${sha256('v1').slice(0, 8)}.css`])
   assert.deepEqual(Object.keys(assets.manifest()), ['app.css'])
+  assert.equal(assets.manifest()['app.css']?.hash, sha256('v1'), 'readers still see the committed manifest')
+})
+
+test('a dry-run instance writes nothing at all, not even .hotreload/, and its command shows what it computed', async (t) => {
+  const project = await makeTempProject({ 'static/css/app.css': 'body{}', 'static/js/app.js': 'x' }, 'hotreload-assets-')
+  t.after(() => project.cleanup())
+  const assets = assetsPlugin({ outDir: 'public', publicPath: '/assets/' })
+  const reloader = await createHotReload({ root: project.root, watch: false, dryRun: true, plugins: [assets] })
+  t.after(() => reloader.close())
+  assert.equal(reloader.status().last?.status, 'dry-run')
+  assert.deepEqual((await readdir(project.root)).sort(), ['static'], 'no .hotreload/, no public/')
+  assert.deepEqual(Object.keys(assets.manifest()), [], 'nothing was committed')
+
+  const out: string[] = []
+  const err: string[] = []
+  const ctx = { reloader, json: false, print: (l: string) => out.push(l), printError: (l: string) => err.push(l) }
+  assert.equal(await assets.command.run(['url', 'css/app.css'], ctx), 0, err.join('\n'))
+  assert.deepEqual(out, [`/assets/css/app.${sha256('body{}').slice(0, 8)}.css`])
+  assert.equal(await assets.command.run(['list'], ctx), 0)
+  assert.equal(out.length, 3)
+  assert.equal(await assets.command.run(['url', 'nope.css'], ctx), 1)
+  assert.match(err.join('\n'), /unknown asset "nope\.css"/)
+  assert.deepEqual((await readdir(project.root)).sort(), ['static'])
 })
 
 test('a validate stage that runs out of time stops hashing and leaves no staged copy behind', async (t) => {
-  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'a' }, { outputDir: 'public' }, { watch: false, stageTimeoutMs: 300 })
+  const { assets, project, reloader } = await startAssets(t, { 'static/app.css': 'a' }, { outDir: 'public' }, { watch: false, stageTimeoutMs: 300 })
   await project.write('static/huge.bin', '')
   await truncate(project.path('static/huge.bin'), 400 * 1024 * 1024)
   const record = await reloader.reload()
@@ -155,7 +179,7 @@ test('two instances share one transaction: one unwritable manifest rejects the o
   await writeFile(project.path('cdn/b.css'), 'b2')
   const record = await reloader.reload()
   assert.equal(record.status, 'rejected')
-  assert.deepEqual(record.problems.map((p) => [p.plugin, p.code, p.path]), [['cdn', 'HR_ASSET_MANIFEST_WRITE', 'cdn-out/manifest.json']])
+  assert.deepEqual(record.problems.map((p) => [p.plugin, p.code, p.path]), [['cdn', 'HR_ASSETS_MANIFEST_WRITE', 'cdn-out/manifest.json']])
   assert.deepEqual(await readFile(assets.stats().manifestPath), before, 'the healthy instance wrote nothing either')
   assert.equal(assets.manifest()['a.css']?.hash, sha256('a1'))
   assert.equal(cdn.manifest()['b.css']?.hash, sha256('b1'))

@@ -1,36 +1,41 @@
 import { parseArgs } from 'node:util'
-import { formatLocated, HotReloadError, type CommandContext, type PluginCommand, type TransactionRecord } from '@hotreload/core'
+import { formatLocated, HotReloadError, type CommandContext, type PluginCommand } from '@hotreload/core'
 import { BackupAmbiguousError, BackupPathError } from './errors.js'
-import type { BackupRecord } from './index-log.js'
 import { checkCount } from './options.js'
-import type { PruneResult } from './plugin.js'
-import type { RetentionPolicy } from './retention.js'
+// Types only from types.ts: the plugin imports this file, never the other way round.
+import type { BackupPlugin, RetentionPolicy } from './types.js'
 
-/** The part of the plugin the commands drive. */
-interface BackupApi {
-  list(path?: string): Promise<BackupRecord[]>
-  restore(path: string, version: number, options?: { hash?: string }): Promise<TransactionRecord>
-  prune(policy?: RetentionPolicy): Promise<PruneResult>
+/** The part of the plugin the command drives. */
+type BackupApi = Pick<BackupPlugin, 'list' | 'restore' | 'prune'>
+
+function usageOf(name: string): string {
+  return `hotreload ${name} list [path]
+hotreload ${name} restore <path> <version> [--hash <prefix>]
+hotreload ${name} prune [--keep-versions N] [--max-age-ms N] [--max-total-bytes N]`
 }
-
-const USAGE = `hotreload backup list [path]
-hotreload backup restore <path> <version> [--hash <prefix>]
-hotreload backup prune [--keep-versions N] [--max-age-ms N] [--max-total-bytes N]`
 
 const OK = 0
 const FAILED = 1
 const USAGE_ERROR = 2
 
 /**
- * `hotreload backup <list|restore|prune>`. Exit codes: 0 done (restore: applied or already
- * in place), 1 the operation failed or the restored version was rejected, 2 wrong arguments
+ * `hotreload <name> <list|restore|prune>`, named after the plugin. `list` only reads (the CLI
+ * runs it on a dry-run instance, so it applies and writes nothing); `restore` and `prune` change
+ * things and get an applying instance. Exit codes: 0 done (restore: applied or already in
+ * place), 1 the operation failed or the restored version was rejected, 2 wrong arguments
  * (including a path outside the root, or a version that needs `--hash` to say which backup).
  */
-export function createBackupCommands(api: BackupApi): Readonly<Record<string, PluginCommand>> {
-  const backup: PluginCommand = {
+export function createBackupCommand(name: string, api: BackupApi): PluginCommand {
+  const usageText = usageOf(name)
+  const usage = (ctx: CommandContext, problem: string): number => {
+    ctx.printError(`hotreload ${name}: ${problem}\nUsage:\n${usageText}`)
+    return USAGE_ERROR
+  }
+  return Object.freeze({
     description: 'list, restore and prune the backups taken before each apply',
-    usage: USAGE,
-    async run(args, ctx) {
+    usage: usageText,
+    readOnly: (args: readonly string[]) => args[0] === 'list',
+    async run(args: readonly string[], ctx: CommandContext): Promise<number> {
       const [sub, ...rest] = args
       try {
         if (sub === 'list') return await list(api, rest, ctx)
@@ -40,26 +45,20 @@ export function createBackupCommands(api: BackupApi): Readonly<Record<string, Pl
       } catch (error) {
         if (error instanceof UsageError) return usage(ctx, error.message)
         if (error instanceof BackupPathError || error instanceof BackupAmbiguousError) {
-          ctx.printError(`hotreload backup: ${formatLocated(error)}`)
+          ctx.printError(`hotreload ${name}: ${formatLocated(error)}`)
           return USAGE_ERROR
         }
         if (error instanceof HotReloadError) {
-          ctx.printError(`hotreload backup: ${formatLocated(error)}`)
+          ctx.printError(`hotreload ${name}: ${formatLocated(error)}`)
           return FAILED
         }
         throw error
       }
     },
-  }
-  return Object.freeze({ backup })
+  })
 }
 
 class UsageError extends Error {}
-
-function usage(ctx: CommandContext, problem: string): number {
-  ctx.printError(`hotreload backup: ${problem}\nUsage:\n${USAGE}`)
-  return USAGE_ERROR
-}
 
 function parse(args: readonly string[], options: Record<string, { type: 'string' }> = {}) {
   try {

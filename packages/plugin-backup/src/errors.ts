@@ -1,22 +1,46 @@
 import { HotReloadError, type HotReloadErrorOptions } from '@hotreload/core'
 
 /**
+ * Codes of every error this plugin raises, all `HR_BACKUP_*`. Stable: programs reading `--json`
+ * output and `rolled-back` / `backup:failed` events may switch on them.
+ */
+export const BACKUP_ERROR_CODES = Object.freeze({
+  write: 'HR_BACKUP_WRITE',
+  path: 'HR_BACKUP_PATH',
+  notFound: 'HR_BACKUP_NOT_FOUND',
+  ambiguous: 'HR_BACKUP_AMBIGUOUS',
+  corrupt: 'HR_BACKUP_CORRUPT',
+  options: 'HR_BACKUP_OPTIONS',
+  notStarted: 'HR_BACKUP_NOT_STARTED',
+} as const)
+
+export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[keyof typeof BACKUP_ERROR_CODES]
+
+/** Base of every error the backup plugin raises. */
+export class BackupError extends HotReloadError {
+  declare readonly code: BackupErrorCode
+  constructor(code: BackupErrorCode, message: string, options: HotReloadErrorOptions = {}) {
+    super(code, message, options)
+  }
+}
+
+/**
  * The backup directory, an object or the index could not be written (the directory is a file,
  * the disk is full, permissions). With `onError: 'block'` it rolls the transaction back.
  */
-export class BackupWriteError extends HotReloadError {
+export class BackupWriteError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_WRITE', message, {
-      hint: 'Make sure the backup directory is a writable directory (option "dir"), or pass onError: "warn" to apply without a backup.',
+    super(BACKUP_ERROR_CODES.write, message, {
+      hint: 'Make sure the backup directory is a writable directory (option "outDir"), or pass onError: "warn" to apply without a backup.',
       ...options,
     })
   }
 }
 
 /** A path would lead outside the backup directory or the project root; nothing was written. */
-export class BackupPathError extends HotReloadError {
+export class BackupPathError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_PATH', message, {
+    super(BACKUP_ERROR_CODES.path, message, {
       hint: 'Use a path relative to the project root that stays inside it (no "..", no absolute path).',
       ...options,
     })
@@ -24,41 +48,41 @@ export class BackupPathError extends HotReloadError {
 }
 
 /** `restore(path, version)` found no backup of that file at that version. */
-export class BackupNotFoundError extends HotReloadError {
+export class BackupNotFoundError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_NOT_FOUND', message, options)
+    super(BACKUP_ERROR_CODES.notFound, message, options)
   }
 }
 
 /** Several different backups of a file share the version given to `restore()`; a hash picks one. */
-export class BackupAmbiguousError extends HotReloadError {
+export class BackupAmbiguousError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_AMBIGUOUS', message, options)
+    super(BACKUP_ERROR_CODES.ambiguous, message, options)
   }
 }
 
 /** A stored object is missing or its bytes no longer match its sha256. */
-export class BackupCorruptError extends HotReloadError {
+export class BackupCorruptError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_CORRUPT', message, {
+    super(BACKUP_ERROR_CODES.corrupt, message, {
       hint: 'The backup directory was changed by something other than hotreload; this version cannot be restored.',
       ...options,
     })
   }
 }
 
-/** The options passed to `backupPlugin()` are invalid. */
-export class BackupOptionsError extends HotReloadError {
+/** The options passed to `backupPlugin()` contradict the root (an `outDir` containing it). Typos and wrong types are the core's `OptionsError`. */
+export class BackupOptionsError extends BackupError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_BACKUP_OPTIONS', message, options)
+    super(BACKUP_ERROR_CODES.options, message, options)
   }
 }
 
 /** `list`, `restore` or `prune` was called before `createHotReload` applied the plugin, or after close. */
-export class BackupNotStartedError extends HotReloadError {
+export class BackupNotStartedError extends BackupError {
   constructor(what: string, reason: 'not-started' | 'closed') {
     super(
-      'HR_BACKUP_NOT_STARTED',
+      BACKUP_ERROR_CODES.notStarted,
       reason === 'closed' ? `backup ${what}() was called after the instance closed` : `backup ${what}() was called before the plugin was started`,
       { hint: 'Pass the plugin to createHotReload({ plugins: [...] }) and await it before using the backup API.' },
     )

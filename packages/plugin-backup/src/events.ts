@@ -1,5 +1,5 @@
 import type { ErrorInfo, EventBase, TransactionStatus } from '@hotreload/core'
-import type { BackupRecord } from './index-log.js'
+import type { BackupRecord } from './types.js'
 
 /** Backups were taken for the files a transaction replaced; delivered after it commits. */
 export interface BackupCreatedEvent extends EventBase {

@@ -3,28 +3,9 @@ import { writeFileAtomic } from '@hotreload/core'
 import { BackupWriteError } from './errors.js'
 import { isSafeRelative } from './paths.js'
 import { describe, FILE_MODE, isHash, isMissing } from './store.js'
+import type { BackupKind, BackupRecord } from './types.js'
 
-/** Why the content was replaced: by an edit, a deletion, a rename away, or by `restore()`. */
-export type BackupKind = 'modified' | 'deleted' | 'renamed' | 'restored'
-
-const KINDS: readonly BackupKind[] = ['modified', 'deleted', 'renamed', 'restored']
-
-/** One backup: the content `path` had before the transaction that committed as `version`. */
-export interface BackupRecord {
-  /**
-   * The version of the transaction that replaced this content; `restore(path, version)` brings
-   * this content back. For `restored`, the version the restore's own transaction was to commit as.
-   */
-  readonly version: number
-  /** ISO time the backup was taken. */
-  readonly time: string
-  /** Root-relative path, `/`-separated, the content was at. */
-  readonly path: string
-  readonly kind: BackupKind
-  /** sha256 of the content, its address in the object store. */
-  readonly hash: string
-  readonly size: number
-}
+const KINDS: readonly BackupKind[] = Object.freeze(['modified', 'deleted', 'renamed', 'restored'])
 
 /**
  * A record as stored: `batch` groups the records of one transaction so that a rollback can
@@ -34,7 +15,10 @@ export interface IndexEntry extends BackupRecord {
   readonly batch: string
 }
 
-type Line = ({ readonly type: 'backup' } & IndexEntry) | { readonly type: 'revoke'; readonly batch: string; readonly time: string }
+type Line =
+  | ({ readonly type: 'backup'; readonly pending?: true } & IndexEntry)
+  | { readonly type: 'revoke'; readonly batch: string; readonly time: string }
+  | { readonly type: 'commit'; readonly batch: string; readonly time: string }
 
 /** A line that could not be used, kept verbatim so that pruning never destroys it. */
 export interface BadLine {
@@ -45,14 +29,20 @@ export interface BadLine {
 
 /** The index as read: live entries in append order, and the lines that could not be used. */
 export interface IndexContents {
+  /** Committed entries only: a transaction still applying (or that never committed) is not among them. */
   readonly entries: readonly IndexEntry[]
   readonly badLines: readonly BadLine[]
+  /** Lines of batches neither committed nor revoked yet, kept verbatim by `compact`. */
+  readonly pendingLines: readonly string[]
 }
 
 /**
  * The backup index: a JSON Lines file, one line per backup, only ever appended to while
- * transactions run. A rolled-back transaction appends a `revoke` line for its batch. `prune()`
- * is the only writer that rewrites it, atomically.
+ * transactions run. A transaction's lines are appended in apply marked `pending`, and count
+ * once its commit appends a `commit` line for the batch, so no reader (in this process or
+ * another) sees the backups of a transaction that has not committed. A rolled-back transaction
+ * appends a `revoke` line. Lines without `pending` (older indexes, `restore()`'s own record,
+ * compacted lines) count at once. `prune()` is the only writer that rewrites it, atomically.
  */
 export class BackupIndex {
   private modeChecked = false
@@ -68,10 +58,20 @@ export class BackupIndex {
     return parse(await this.readText())
   }
 
-  /** Appends entries in one write. Throws `BackupWriteError` if the file cannot be written. */
-  async append(entries: readonly IndexEntry[]): Promise<void> {
+  /**
+   * Appends entries in one write; with `pending`, they count only once `commit(batch)` ran.
+   * Throws `BackupWriteError` if the file cannot be written.
+   */
+  async append(entries: readonly IndexEntry[], { pending = false }: { readonly pending?: boolean } = {}): Promise<void> {
     if (entries.length === 0) return
-    await this.write(entries.map((e) => JSON.stringify({ type: 'backup', ...e }) + '\n').join(''))
+    await this.write(entries.map((e) => JSON.stringify({ type: 'backup', ...e, ...(pending ? { pending: true } : {}) }) + '\n').join(''))
+  }
+
+  /** Makes the pending entries of `batches` count: their transaction committed. */
+  async commit(batches: readonly string[]): Promise<void> {
+    if (batches.length === 0) return
+    const time = new Date().toISOString()
+    await this.write(batches.map((batch) => JSON.stringify({ type: 'commit', batch, time }) + '\n').join(''))
   }
 
   /** Marks every entry of `batch` as void: its transaction was rolled back. */
@@ -81,8 +81,9 @@ export class BackupIndex {
 
   /**
    * Rewrites the index with the entries `keep` selects, atomically (temp file + rename, 0600).
-   * Revoked entries and revoke lines go; damaged lines are carried over verbatim, as are lines
-   * appended by another process while `keep` ran.
+   * Revoked entries, revoke and commit lines go (kept entries are written as committed);
+   * damaged lines and the lines of batches still pending are carried over verbatim, as are
+   * lines appended by another process while `keep` ran.
    */
   async compact(keep: (contents: IndexContents) => readonly IndexEntry[] | Promise<readonly IndexEntry[]>): Promise<void> {
     const before = await this.readText()
@@ -91,7 +92,10 @@ export class BackupIndex {
     const now = await this.readText()
     const tail = now.startsWith(before) ? now.slice(before.length) : ''
     const text =
-      kept.map((e) => JSON.stringify({ type: 'backup', ...e }) + '\n').join('') + contents.badLines.map((b) => b.text + '\n').join('') + tail
+      kept.map((e) => JSON.stringify({ type: 'backup', ...e }) + '\n').join('') +
+      contents.badLines.map((b) => b.text + '\n').join('') +
+      contents.pendingLines.map((l) => l + '\n').join('') +
+      tail
     try {
       await writeFileAtomic(this.file, text, { mode: FILE_MODE })
     } catch (error) {
@@ -145,17 +149,24 @@ export class BackupIndex {
 
 function parse(text: string): IndexContents {
   const lines = text.split('\n')
-  const entries: IndexEntry[] = []
+  const entries: { entry: IndexEntry; pending: boolean; raw: string }[] = []
   const revoked = new Set<string>()
+  const committed = new Set<string>()
   const badLines: BadLine[] = []
   lines.forEach((raw, i) => {
     if (raw.trim() === '') return
     const line = toLine(raw)
     if (!line) badLines.push({ line: i + 1, text: raw })
     else if (line.type === 'revoke') revoked.add(line.batch)
-    else entries.push(toEntry(line))
+    else if (line.type === 'commit') committed.add(line.batch)
+    else entries.push({ entry: toEntry(line), pending: line.pending === true, raw })
   })
-  return { entries: entries.filter((e) => !revoked.has(e.batch)), badLines }
+  const live = entries.filter((e) => !revoked.has(e.entry.batch))
+  return {
+    entries: live.filter((e) => !e.pending || committed.has(e.entry.batch)).map((e) => e.entry),
+    badLines,
+    pendingLines: live.filter((e) => e.pending && !committed.has(e.entry.batch)).map((e) => e.raw),
+  }
 }
 
 function toLine(raw: string): Line | undefined {
@@ -170,8 +181,10 @@ function toLine(raw: string): Line | undefined {
   const v = value as Record<string, unknown>
   if (typeof v['batch'] !== 'string' || typeof v['time'] !== 'string') return undefined
   if (v['type'] === 'revoke') return { type: 'revoke', batch: v['batch'], time: v['time'] }
+  if (v['type'] === 'commit') return { type: 'commit', batch: v['batch'], time: v['time'] }
   const ok =
     v['type'] === 'backup' &&
+    (v['pending'] === undefined || v['pending'] === true) &&
     Number.isSafeInteger(v['version']) &&
     (v['version'] as number) >= 0 &&
     isSafeRelative(v['path']) &&
@@ -182,7 +195,7 @@ function toLine(raw: string): Line | undefined {
   return ok ? (v as unknown as Line) : undefined
 }
 
-function toEntry(line: { readonly type: 'backup' } & IndexEntry): IndexEntry {
+function toEntry(line: IndexEntry): IndexEntry {
   const { version, time, path, kind, hash, size, batch } = line
   return { version, time, path, kind, hash, size, batch }
 }

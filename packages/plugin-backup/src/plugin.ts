@@ -2,82 +2,25 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import {
+  createStagingKey,
   HotReloadError,
-  PluginError,
   toErrorInfo,
   writeFileAtomic,
   type FileChange,
   type Kernel,
-  type Plugin,
   type PluginCommand,
   type Transaction,
   type TransactionRecord,
 } from '@hotreload/core'
-import { createBackupCommands } from './commands.js'
-import { BackupAmbiguousError, BackupNotFoundError, BackupNotStartedError, BackupOptionsError, BackupWriteError } from './errors.js'
 import { AppliedState } from './applied-state.js'
-import { BackupIndex, type BackupRecord, type IndexEntry } from './index-log.js'
-import { resolveBackupOptions, type BackupOptions, type ResolvedBackupOptions } from './options.js'
+import { createBackupCommand } from './commands.js'
+import { BackupAmbiguousError, BackupNotFoundError, BackupNotStartedError, BackupOptionsError, BackupWriteError } from './errors.js'
+import { BackupIndex, type IndexEntry } from './index-log.js'
+import { resolveBackupOptions, type ResolvedBackupOptions } from './options.js'
 import { isInside, toProjectPath } from './paths.js'
-import { hasLimits, planRetention, type RetentionPolicy } from './retention.js'
+import { hasLimits, planRetention } from './retention.js'
 import { ContentStore, describe, hashBytes, isHash, isMissing, type StoredObject } from './store.js'
-// The events this plugin emits are declared on PluginEventMap there; nothing to load at run time.
-import type {} from './events.js'
-
-/** Options of `restore()`. */
-export interface RestoreOptions {
-  /**
-   * The backup's sha256, or a prefix of it: picks one backup when several contents share a
-   * version (a restore taken over an edit that had not applied, and the applied content).
-   */
-  readonly hash?: string
-}
-
-/** What one `prune()` removed. */
-export interface PruneResult {
-  /** Index records dropped by the retention limits. */
-  readonly removedBackups: number
-  /** Stored contents no kept backup and no current file referred to any more. */
-  readonly removedObjects: number
-  readonly freedBytes: number
-  /** Backups left after the pass. */
-  readonly keptBackups: number
-}
-
-/**
- * The backup plugin, which is also its API. Pass it to `createHotReload({ plugins })`; once that
- * resolved, `list`, `restore` and `prune` work on the instance it was applied to.
- */
-export interface BackupPlugin extends Plugin {
-  /** `hotreload backup list|restore|prune`. */
-  readonly commands: Readonly<Record<string, PluginCommand>>
-  /** The absolute backup directory. Throws before the plugin was applied. */
-  directory(): string
-  /**
-   * Every backup, oldest first; only those of `path` (root-relative) when given. Resolves from
-   * the index on disk, so backups taken by other processes on the same directory are included.
-   */
-  list(path?: string): Promise<BackupRecord[]>
-  /**
-   * Writes the content `path` had before version `version` back to the file, atomically, then
-   * runs the normal transaction for that path (forced, so it runs even if the watcher applied
-   * the write first) and resolves with its record: `applied` (`unchanged` when the file already
-   * held that content and nothing was written), or
-   * `rejected` with the problems when that content does not validate (the running state stays
-   * as it was, the restored bytes stay on disk as an edit would). The content the file had just
-   * before is backed up first (kind `restored`), so a restore never loses anything. Throws
-   * `BackupNotFoundError` when there is no such backup, `BackupAmbiguousError` when different
-   * contents of the file share that version (pass `options.hash`), `BackupPathError` for a
-   * path outside the root, `BackupCorruptError` when the stored content is damaged.
-   */
-  restore(path: string, version: number, options?: RestoreOptions): Promise<TransactionRecord>
-  /**
-   * Applies the retention limits (the plugin's options, or `policy` instead), rewrites the index
-   * and deletes contents nothing refers to any more. Never removes a file's newest backup nor
-   * the current content of a watched file.
-   */
-  prune(policy?: RetentionPolicy): Promise<PruneResult>
-}
+import type { BackupOptions, BackupPlugin, BackupRecord, PruneResult, RestoreOptions, RetentionPolicy } from './types.js'
 
 interface Started {
   readonly kernel: Kernel
@@ -88,7 +31,7 @@ interface Started {
 
 class BackupPluginImpl implements BackupPlugin {
   readonly name: string
-  readonly commands: Readonly<Record<string, PluginCommand>>
+  readonly command: PluginCommand
   private readonly options: ResolvedBackupOptions
   private state: Started | undefined
   private closed = false
@@ -99,24 +42,27 @@ class BackupPluginImpl implements BackupPlugin {
   /** Set once a transaction of this process applied: files missing since the last run are then known. */
   private reconciled = false
   private backedUpSincePrune = false
+  /** This instance's staged batch, from apply to commit. */
+  private readonly key = createStagingKey<{ readonly batch: string; readonly marked: boolean; readonly writeApplied: boolean }>('backup')
+  /** Batches whose commit line could not be written yet; the next commit writes them. */
+  private unmarked: string[] = []
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(options: BackupOptions) {
     this.options = resolveBackupOptions(options)
     this.name = this.options.name
-    this.commands = createBackupCommands(this)
+    this.command = createBackupCommand(this.name, this)
   }
 
+  /**
+   * Taps the hooks. Reads `applied.json` and writes nothing: in a dry run (and `hotreload check`,
+   * `hotreload backup list`) no apply runs, so nothing is backed up or written.
+   */
   async apply(kernel: Kernel): Promise<void> {
-    if (this.state) {
-      throw new PluginError(`backup plugin "${this.name}" is already applied to an instance rooted at ${this.state.kernel.root}`, {
-        hint: 'Create one backupPlugin() per createHotReload() call.',
-      })
-    }
-    const dir = resolve(kernel.root, this.options.dir)
+    const dir = resolve(kernel.root, this.options.outDir)
     if (isInside(dir, kernel.root)) {
       // The directory is excluded from watching: at or above the root it would hide every file.
-      throw new BackupOptionsError(`backupPlugin(): "dir" ${dir} contains the project root ${kernel.root}`, {
+      throw new BackupOptionsError(`backupPlugin(): "outDir" ${dir} contains the project root ${kernel.root}`, {
         hint: 'Use a directory of its own, e.g. the default ".hotreload/backups".',
       })
     }
@@ -133,6 +79,7 @@ class BackupPluginImpl implements BackupPlugin {
     })
     // Stage -100: the backup is safe before any other plugin swaps its state in.
     kernel.hooks.apply.tapPromise({ name: this.name, stage: -100 }, (tx) => this.serial(() => this.backUp(tx)))
+    kernel.hooks.commit.tapPromise(this.name, (tx) => this.serial(() => this.settle(tx)))
     kernel.hooks.notify.tapPromise(this.name, async (record) => {
       if (record.status !== 'applied' || !this.backedUpSincePrune || !hasLimits(this.options)) return
       await this.prune()
@@ -180,7 +127,7 @@ class BackupPluginImpl implements BackupPlugin {
     })
     // Forced: if the watcher saw the write first and applied it, the bytes would already match
     // and a plain reload would say `unchanged` instead of how the restored content validates.
-    const result = await kernel.reload({ paths: [rel], force: wrote })
+    const result = await kernel.reload({ paths: [rel], force: wrote, reason: 'restore' })
     if (wrote) kernel.emit({ type: 'backup:restored', paths: [rel], restored: record, status: result.status })
     return result
   }
@@ -224,7 +171,7 @@ class BackupPluginImpl implements BackupPlugin {
    * renamed file, so the next transaction finds it. Registers its undo before writing anything.
    */
   private async backUp(tx: Transaction): Promise<void> {
-    const { kernel, store, index, applied } = this.started('apply')
+    const { store, index } = this.started('apply')
     const batch = randomUUID()
     const before = new Map(this.current)
     const wasReconciled = this.reconciled
@@ -232,10 +179,8 @@ class BackupPluginImpl implements BackupPlugin {
     tx.onRollback(this.name, async () => {
       this.current = before
       this.reconciled = wasReconciled
-      if (!wrote) return
-      // Both, even if one fails: each is one more thing the next process would get wrong.
-      const undone = await Promise.allSettled([index.revoke(batch), applied.write(before)])
-      for (const result of undone) if (result.status === 'rejected') throw result.reason
+      // The pending lines never count without a commit line; the revoke lets prune drop them.
+      if (wrote) await index.revoke(batch)
     })
     const time = new Date().toISOString()
     const entries: IndexEntry[] = []
@@ -269,20 +214,23 @@ class BackupPluginImpl implements BackupPlugin {
       if (!this.reconciled) await this.recordVanished(touched, record)
       this.reconciled = true
       wrote = true
-      await index.append(entries)
-      await applied.write(this.current)
+      // Pending until the commit tap marks the batch: list() never shows a backup of a
+      // transaction that has not committed, in this process or another.
+      await index.append(entries, { pending: true })
+      tx.stage(this.key, { batch, marked: entries.length > 0, writeApplied: true })
     } catch (error) {
       const failure =
         error instanceof HotReloadError ? error : new BackupWriteError(`could not back up ${pathsOf(tx.changes).join(', ')}: ${describe(error)}`, { cause: error })
       if (this.options.onError === 'block') throw failure
       this.current = trackWithoutStore(before, tx.changes)
       this.reconciled = true
-      this.report(kernel, failure, pathsOf(tx.changes))
+      tx.stage(this.key, { batch, marked: false, writeApplied: false })
+      this.report(tx, failure, pathsOf(tx.changes))
       return
     }
     if (missing.length > 0) {
       this.report(
-        kernel,
+        tx,
         new BackupWriteError(`the previous content of ${missing.join(', ')} was not in the backup store, so it could not be backed up`, {
           path: missing[0],
           hint: 'Something removed objects from the backup directory; later versions are backed up again.',
@@ -328,9 +276,31 @@ class BackupPluginImpl implements BackupPlugin {
     return prev && isHash(prev.hash) ? { hash: prev.hash, size: prev.size } : undefined
   }
 
-  private report(kernel: Kernel, error: HotReloadError, paths: readonly string[]): void {
-    kernel.log.warn(`${this.name}: ${error.message}`)
-    kernel.emit({ type: 'backup:failed', paths, error: toErrorInfo(error, { plugin: this.name }) })
+  /**
+   * The commit tap: marks this transaction's index lines (and any an earlier commit could not
+   * mark) as committed, and records what the files now hold in `applied.json` for the next
+   * process. It cannot fail the transaction; a failure is an `error` event and is retried at
+   * the next commit.
+   */
+  private async settle(tx: Transaction): Promise<void> {
+    const staged = tx.staged(this.key)
+    if (!staged) return
+    const { index, applied } = this.started('commit')
+    const batches = [...this.unmarked, ...(staged.marked ? [staged.batch] : [])]
+    try {
+      await index.commit(batches)
+      this.unmarked = []
+    } catch (error) {
+      this.unmarked = batches
+      throw error
+    }
+    if (staged.writeApplied) await applied.write(this.current)
+  }
+
+  /** Logged now; the event is delivered with the transaction's, only if it commits. */
+  private report(tx: Transaction, error: HotReloadError, paths: readonly string[]): void {
+    this.started('apply').kernel.log.warn(`${this.name}: ${error.message}`)
+    tx.emit({ type: 'backup:failed', paths, error: toErrorInfo(error, { plugin: this.name }) })
   }
 
   private started(what: string): Started {
@@ -350,9 +320,9 @@ class BackupPluginImpl implements BackupPlugin {
 
 /**
  * Creates the backup plugin. Before every apply it keeps the content each changed or deleted
- * file had, content-addressed under `dir` (default `.hotreload/backups`), indexed by version;
+ * file had, content-addressed under `outDir` (default `.hotreload/backups`), indexed by version;
  * see `BackupPlugin` for the API and `BackupOptions` for retention and error handling.
- * Throws `BackupOptionsError` for invalid options.
+ * Throws the core's `OptionsError` for unknown or ill-typed options.
  */
 export function backupPlugin(options: BackupOptions = {}): BackupPlugin {
   return new BackupPluginImpl(options)

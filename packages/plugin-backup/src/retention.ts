@@ -1,18 +1,4 @@
-import type { BackupRecord } from './index-log.js'
-
-/** Limits on what backups are kept. Every limit is optional; none set keeps everything. */
-export interface RetentionPolicy {
-  /** Keep at most this many backups per file (the newest ones). At least 1. */
-  readonly keepVersions?: number
-  /** Drop backups older than this many milliseconds. */
-  readonly maxAgeMs?: number
-  /**
-   * Drop the oldest backups until the distinct contents they reference add up to at most this
-   * many bytes. Content that is still the current version of a watched file is not counted:
-   * it mirrors the working tree.
-   */
-  readonly maxTotalBytes?: number
-}
+import type { BackupRecord, RetentionPolicy } from './types.js'
 
 /** What a retention pass keeps and drops, each in the order given. */
 export interface RetentionPlan<R extends BackupRecord> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import type { CommandContext, HotReload } from '@hotreload/core'
+import { backupPlugin } from '../src/index.js'
 import { hashBytes } from '../src/store.js'
 import { linkNodeModules, runCli } from '../../../test/helpers/cli.js'
 import { makeTempProject } from '../../../test/helpers/index.js'
@@ -20,10 +21,19 @@ async function withHistory(t: Parameters<typeof startProject>[0]) {
     await h.project.write('config/app.json', `{"port":${port}}`)
     assert.equal((await h.reloader.reload({ paths: ['config/app.json'] })).status, 'applied')
   }
-  const command = h.backups.commands['backup']
-  assert.ok(command)
-  return { ...h, command }
+  return { ...h, command: h.backups.command }
 }
+
+test('the command is named after the plugin; only list is read-only', async (t) => {
+  const h = await withHistory(t)
+  assert.equal(h.command.readOnly?.(['list']), true)
+  assert.equal(h.command.readOnly?.(['list', 'config/app.json']), true)
+  assert.equal(h.command.readOnly?.(['restore', 'config/app.json', '2']), false)
+  assert.equal(h.command.readOnly?.(['prune']), false)
+  assert.equal(h.command.readOnly?.([]), false)
+  const named = backupPlugin({ name: 'snapshots' })
+  assert.match(named.command.usage ?? '', /^hotreload snapshots list \[path\]/)
+})
 
 test('backup list prints a table, or one JSON record per line with --json', async (t) => {
   const h = await withHistory(t)
@@ -113,11 +123,16 @@ export default defineConfig({
   const p = await makeTempProject({ 'hotreload.config.ts': config, 'conf/a.json': '{"v":1}' })
   t.after(() => p.cleanup())
   await linkNodeModules(p.root)
-  // Each CLI run is a new process whose initial load applies what is on disk and stores it, so
-  // the next run finds the previous version in the store. (`check` writes nothing: it would not.)
-  assert.equal((await runCli(['backup', 'list'], p.root)).code, 0)
+  // `backup list` only reads: it runs on a dry run, so it writes nothing, not even .hotreload/.
+  const empty = await runCli(['backup', 'list'], p.root)
+  assert.equal(empty.code, 0, empty.stderr)
+  assert.match(empty.stdout, /no backups yet/)
+  assert.deepEqual((await readdir(p.root)).sort(), ['conf', 'hotreload.config.ts', 'node_modules'])
+  // `backup prune` changes things, so its instance applies: its initial load stores what is on
+  // disk, and the next applying run finds the previous version in the store.
+  assert.equal((await runCli(['backup', 'prune'], p.root)).code, 0)
   await p.write('conf/a.json', '{"v":2}')
-  const second = await runCli(['backup', 'list'], p.root)
+  const second = await runCli(['backup', 'prune'], p.root)
   assert.equal(second.code, 0, second.stderr)
 
   const listed = await runCli(['backup', 'list'], p.root)

@@ -17,7 +17,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
 
 test('append writes one JSON line per backup, 0600, and read returns them in order', async (t) => {
   const { project, index } = await setup(t)
-  assert.deepEqual(await index.read(), { entries: [], badLines: [] })
+  assert.deepEqual(await index.read(), { entries: [], badLines: [], pendingLines: [] })
   await index.append([entry('a.json', 2, 'x'), entry('b.json', 2, 'x')])
   await index.append([entry('a.json', 3, 'y', 'b')])
   await index.append([])
@@ -74,5 +74,23 @@ test('an unwritable index fails with BackupWriteError', async (t) => {
   await writeFile(project.path('file'), 'x')
   const index = new BackupIndex(project.path('file/index.jsonl'))
   await assert.rejects(index.append([entry('a.json', 1, 'x')]), BackupWriteError)
-  assert.deepEqual(await index.read(), { entries: [], badLines: [] })
+  assert.deepEqual(await index.read(), { entries: [], badLines: [], pendingLines: [] })
+})
+
+test('pending entries count only once their batch commits; compact keeps the ones still pending', async (t) => {
+  const { index } = await setup(t)
+  await index.append([entry('a.json', 2, 'done')], { pending: true })
+  await index.append([entry('a.json', 3, 'open', 'b')], { pending: true })
+  await index.append([entry('b.json', 4, 'undone', 'c')], { pending: true })
+  assert.deepEqual((await index.read()).entries, [], 'nothing has committed yet')
+  await index.commit(['done'])
+  await index.revoke('undone')
+  assert.deepEqual((await index.read()).entries, [entry('a.json', 2, 'done')])
+  await index.compact(({ entries }) => entries)
+  const compacted = await index.read()
+  assert.deepEqual(compacted.entries, [entry('a.json', 2, 'done')])
+  assert.equal(compacted.pendingLines.length, 1, 'the open batch survives the rewrite, still pending')
+  await index.commit(['open'])
+  assert.deepEqual((await index.read()).entries, [entry('a.json', 2, 'done'), entry('a.json', 3, 'open', 'b')])
+  await index.commit([])
 })

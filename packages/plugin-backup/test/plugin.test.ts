@@ -158,7 +158,7 @@ test('a rollback caused by another plugin revokes the backups of that transactio
 })
 
 test('the backup directory is never watched, even inside the watched globs', async (t) => {
-  const h = await startProject(t, { 'config/app.json': '{"port":1}' }, { dir: 'config/backups' })
+  const h = await startProject(t, { 'config/app.json': '{"port":1}' }, { outDir: 'config/backups' })
   assert.equal(h.backups.directory(), h.project.path('config/backups'))
   assert.equal(h.reloader.status().files, 1)
   await h.edit('config/app.json', '{"port":2}')
@@ -229,7 +229,7 @@ test('prune(policy) with maxTotalBytes and maxAgeMs never removes the newest bac
 test('a backup directory at or above the root is refused, since it is excluded from watching', async (t) => {
   const h = await startProject(t, { 'config/app.json': '{}' }, {}, { watch: false })
   for (const dir of ['.', '..', h.project.root]) {
-    await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [backupPlugin({ dir })] }), BackupOptionsError, dir)
+    await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [backupPlugin({ outDir: dir })] }), BackupOptionsError, dir)
   }
 })
 
@@ -238,7 +238,6 @@ test('the API refuses to run before the plugin is applied and after close', asyn
   await assert.rejects(early.list(), BackupNotStartedError)
   assert.throws(() => early.directory(), BackupNotStartedError)
   const h = await startProject(t, { 'config/app.json': '{}' })
-  await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [h.backups] }), /already applied/)
   await h.reloader.close()
   await assert.rejects(h.backups.restore('config/app.json', 1), (e: unknown) => e instanceof BackupNotStartedError && /after the instance closed/.test(e.message))
 })
@@ -258,11 +257,12 @@ test('edits and deletions made while no process was watching are backed up at th
   assert.deepEqual(
     records.map((r) => [r.path, r.kind, r.version, r.hash]),
     [
-      ['config/app.json', 'modified', 1, sha('{"port":1}')],
-      ['config/gone.json', 'deleted', 1, sha('{"g":1}')],
+      // Version 2: the second process continues from the version the first one committed.
+      ['config/app.json', 'modified', 2, sha('{"port":1}')],
+      ['config/gone.json', 'deleted', 2, sha('{"g":1}')],
     ],
   )
-  const back = await second.restore('config/gone.json', 1)
+  const back = await second.restore('config/gone.json', 2)
   assert.equal(back.status, 'applied')
   assert.equal(await readFile(first.project.path('config/gone.json'), 'utf8'), '{"g":1}')
 })
@@ -293,11 +293,15 @@ test('the backup is taken before any other plugin applies, whatever the plugin o
   const project = await makeTempProject({ 'config/app.json': '{"port":1}' })
   const backups = backupPlugin()
   const seenByProbe: number[] = []
+  const listedByProbe: number[] = []
   const probe = defineReloadHandler({
     name: 'probe',
     files: 'config/**',
     async handleChange(change) {
-      seenByProbe.push((await backups.list(change.path)).length)
+      // The index line is written (pending) in the backup's apply; list() shows it once committed.
+      const index = await readFile(join(backups.directory(), 'index.jsonl'), 'utf8').catch(() => '')
+      seenByProbe.push(index.split('\n').filter((l) => l.includes(`"path":"${change.path}"`)).length)
+      listedByProbe.push((await backups.list(change.path)).length)
     },
   })
   // The probe comes first in the list; the backup's stage -100 still runs it first.
@@ -309,6 +313,8 @@ test('the backup is taken before any other plugin applies, whatever the plugin o
   await writeFile(project.path('config/app.json'), '{"port":2}')
   assert.equal((await reloader.reload({ paths: ['config/app.json'] })).status, 'applied')
   assert.deepEqual(seenByProbe, [0, 1], 'initial load: nothing to back up; the edit: backed up before the probe ran')
+  assert.deepEqual(listedByProbe, [0, 0], 'list() shows no backup of a transaction that has not committed yet')
+  assert.equal((await backups.list('config/app.json')).length, 1, 'it does once the transaction committed')
 })
 
 test('a file deleted with its directory is restored, directory and all', async (t) => {
@@ -338,3 +344,66 @@ test('a rename onto an existing file backs up both contents', async (t) => {
     ],
   )
 })
+
+test('backup versions never repeat across restarts, so restore(path, version) stays unambiguous', async (t) => {
+  const project = await makeTempProject({ 'config/app.json': '{"v":0}' })
+  t.after(() => project.cleanup())
+  const versions: number[][] = []
+  for (const run of [1, 2]) {
+    const backups = backupPlugin()
+    const reloader = await createHotReload({ root: project.root, include: ['config/**'], watch: false, plugins: [backups] })
+    for (const step of [1, 2]) {
+      await writeFile(project.path('config/app.json'), `{"v":"${run}.${step}"}`)
+      assert.equal((await reloader.reload({ paths: ['config/app.json'] })).status, 'applied')
+    }
+    versions.push((await backups.list('config/app.json')).map((r) => r.version))
+    await reloader.close()
+  }
+  const all = versions.at(-1) ?? []
+  assert.equal(all.length, 4, JSON.stringify(versions))
+  assert.deepEqual(all, [...all].sort((a, b) => a - b), 'versions only grow')
+  assert.equal(new Set(all).size, 4, `no version is used twice: ${all.join(', ')}`)
+  assert.ok((all[2] ?? 0) > (all[1] ?? 0), 'the second run continues after the first')
+
+  const backups = backupPlugin()
+  const reloader = await createHotReload({ root: project.root, include: ['config/**'], watch: false, plugins: [backups] })
+  t.after(() => reloader.close())
+  const record = await backups.restore('config/app.json', all[1] ?? -1)
+  assert.equal(record.status, 'applied')
+  assert.equal(record.reason, 'restore')
+  assert.equal(await readFile(project.path('config/app.json'), 'utf8'), '{"v":"1.1"}')
+})
+
+test('a dry-run instance backs up nothing and writes nothing, and list() still reads the index', async (t) => {
+  const first = await startProject(t, { 'config/app.json': '{"port":1}' }, {}, { watch: false })
+  await first.project.write('config/app.json', '{"port":2}')
+  assert.equal((await first.reloader.reload({ paths: ['config/app.json'] })).status, 'applied')
+  const dir = first.backups.directory()
+  await first.reloader.close()
+  const before = await snapshotTree(dir)
+
+  await first.project.write('config/app.json', '{"port":3}')
+  const dry = backupPlugin()
+  const reloader = await createHotReload({ root: first.project.root, include: ['config/**'], watch: false, dryRun: true, plugins: [dry] })
+  t.after(() => reloader.close())
+  assert.equal(reloader.status().last?.status, 'dry-run')
+  assert.deepEqual((await dry.list()).map((r) => [r.path, r.version, r.hash]), [['config/app.json', 2, sha('{"port":1}')]])
+  assert.deepEqual(await snapshotTree(dir), before, 'no object, index line or applied.json written')
+
+  const fresh = await makeTempProject({ 'config/app.json': '{}' })
+  t.after(() => fresh.cleanup())
+  const none = backupPlugin()
+  const dryFresh = await createHotReload({ root: fresh.root, include: ['config/**'], watch: false, dryRun: true, plugins: [none] })
+  t.after(() => dryFresh.close())
+  assert.deepEqual(await none.list(), [])
+  assert.deepEqual(await readdir(fresh.root), ['config'], 'not even .hotreload/ was created')
+})
+
+/** Every file under `dir` with its bytes, to compare before and after. */
+async function snapshotTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const d of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (d.isFile()) out[join(d.parentPath, d.name)] = await readFile(join(d.parentPath, d.name), 'hex')
+  }
+  return out
+}

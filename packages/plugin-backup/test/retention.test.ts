@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { BackupRecord } from '../src/index-log.js'
+import type { BackupRecord } from '../src/types.js'
 import { hasLimits, planRetention } from '../src/retention.js'
 
 const HOUR = 3_600_000

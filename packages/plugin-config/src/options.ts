@@ -1,3 +1,5 @@
+import { checkOptions } from '@hotreload/core'
+import { Type } from '@sinclair/typebox'
 import { ConfigOptionsError } from './errors.js'
 import { compileKeyPatterns } from './key-path.js'
 import { ConfigNamer } from './names.js'
@@ -11,7 +13,21 @@ export const DEFAULT_CONFIG_FILES: readonly string[] = Object.freeze(['config/**
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 export const DEFAULT_MAX_ALIAS_COUNT = 100
 
-const KNOWN = ['name', 'files', 'schemas', 'env', 'required', 'restartRequired', 'redact', 'maxFileBytes', 'maxAliasCount'] as const
+const OptionsSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    files: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    // Schemas, key-pattern maps and the RegExp are checked below, with messages about their form.
+    schemas: Type.Optional(Type.Unknown()),
+    env: Type.Optional(Type.String()),
+    required: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    restartRequired: Type.Optional(Type.Unknown()),
+    redact: Type.Optional(Type.Unknown()),
+    maxFileBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxAliasCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
 
 /** The options after checking and defaults, plus what is compiled from them once. */
 export interface ResolvedConfigOptions extends StageSettings {
@@ -23,15 +39,9 @@ export interface ResolvedConfigOptions extends StageSettings {
  * Throws a `ConfigOptionsError` naming the offending option. Never mutates `options`.
  */
 export function resolveConfigOptions(options: ConfigPluginOptions<ConfigSchemas>): ResolvedConfigOptions {
-  if (typeof options !== 'object' || options === null) fail('options must be an object')
-  const unknown = Object.keys(options).filter((k) => !(KNOWN as readonly string[]).includes(k))
-  if (unknown.length > 0) fail(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`)
-
-  const plugin = options.name ?? 'config'
-  if (typeof plugin !== 'string' || plugin === '') fail('"name" must be a non-empty string')
-
-  const globs = options.files === undefined ? [...DEFAULT_CONFIG_FILES] : typeof options.files === 'string' ? [options.files] : [...options.files]
-  if (globs.length === 0 || globs.some((g) => typeof g !== 'string' || g === '')) fail('"files" must be a glob or a non-empty list of globs')
+  const checked = checkOptions(OptionsSchema, options, { source: 'configPlugin()', hint: HINT })
+  const plugin = checked.name ?? 'config'
+  const globs = checked.files === undefined ? [...DEFAULT_CONFIG_FILES] : typeof checked.files === 'string' ? [checked.files] : [...checked.files]
 
   const schemas = options.schemas ?? {}
   if (typeof schemas !== 'object' || schemas === null) fail('"schemas" must be an object of schemas by config name')
@@ -39,15 +49,17 @@ export function resolveConfigOptions(options: ConfigPluginOptions<ConfigSchemas>
     if (typeof schema !== 'object' || schema === null) fail(`the schema for config "${name}" must be a TypeBox / JSON Schema object`)
   }
 
-  const envRaw = options.env ?? process.env['NODE_ENV']
-  if (envRaw !== undefined && typeof envRaw !== 'string') fail('"env" must be a string')
+  const envRaw = checked.env ?? process.env['NODE_ENV']
   const env = envRaw === '' ? undefined : envRaw
 
-  const required = options.required ?? Object.keys(schemas)
-  if (!Array.isArray(required) || required.some((n) => typeof n !== 'string')) fail('"required" must be a list of config names')
+  const required = checked.required ?? Object.keys(schemas)
 
   const restartRequired = new Map<string, ReturnType<typeof compileKeyPatterns>>()
-  for (const [name, patterns] of Object.entries(options.restartRequired ?? {})) {
+  const restartOption: unknown = options.restartRequired ?? {}
+  if (typeof restartOption !== 'object' || restartOption === null || Array.isArray(restartOption)) {
+    fail(`"restartRequired" must map config names to key patterns, e.g. { app: ['server.port'] }; got ${Array.isArray(restartOption) ? 'a list' : typeof restartOption}`)
+  }
+  for (const [name, patterns] of Object.entries(restartOption as Record<string, unknown>)) {
     if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== 'string' || p === '')) {
       fail(`"restartRequired.${name}" must be a list of key patterns such as "server.port" or "storage.*"`)
     }
@@ -57,10 +69,8 @@ export function resolveConfigOptions(options: ConfigPluginOptions<ConfigSchemas>
   const redact = options.redact ?? DEFAULT_REDACT_PATTERN
   if (!(redact instanceof RegExp)) fail('"redact" must be a regular expression')
 
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
-  if (!Number.isInteger(maxFileBytes) || maxFileBytes < 1) fail('"maxFileBytes" must be a positive integer')
-  const maxAliasCount = options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT
-  if (!Number.isInteger(maxAliasCount) || maxAliasCount < 0) fail('"maxAliasCount" must be an integer >= 0')
+  const maxFileBytes = checked.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+  const maxAliasCount = checked.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT
 
   return {
     plugin,
@@ -76,8 +86,10 @@ export function resolveConfigOptions(options: ConfigPluginOptions<ConfigSchemas>
   }
 }
 
+const HINT = 'See the README of @hotreload/plugin-config.'
+
 function fail(message: string): never {
   throw new ConfigOptionsError(`configPlugin(): ${message}`, {
-    hint: `Valid options: ${KNOWN.join(', ')}. See the README of @hotreload/plugin-config.`,
+    hint: `Valid options: ${Object.keys(OptionsSchema.properties).join(', ')}. ${HINT}`,
   })
 }

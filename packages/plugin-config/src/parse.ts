@@ -4,10 +4,10 @@ import { parseJson } from './formats/json.js'
 import { parseToml } from './formats/toml.js'
 import { decodeUtf8 } from './formats/utf8.js'
 import { parseYaml } from './formats/yaml.js'
-import type { ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
+import type { ConfigFormat, ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
 import { pathId, type KeyPath } from './key-path.js'
 
-export type { ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
+export type { ConfigFormat, ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
 
 /** The file formats the plugin reads, by extension. */
 export const FORMAT_BY_EXTENSION = Object.freeze({
@@ -15,9 +15,7 @@ export const FORMAT_BY_EXTENSION = Object.freeze({
   yaml: 'yaml',
   yml: 'yaml',
   toml: 'toml',
-} as const)
-
-export type ConfigFormat = (typeof FORMAT_BY_EXTENSION)[keyof typeof FORMAT_BY_EXTENSION]
+} as const satisfies Record<string, ConfigFormat>)
 
 /** The format for a file name, or undefined when the extension is not one the plugin reads. */
 export function formatOf(fileName: string): ConfigFormat | undefined {

@@ -1,10 +1,10 @@
-import type { FileChange, HotReloadEvent, Kernel, PluginEvent, Transaction, TransactionRecord } from '@hotreload/core'
-import { ConfigOptionsError } from './errors.js'
+import { createStagingKey, type HotReloadEvent, type Kernel, type PluginEvent, type StampedFields } from '@hotreload/core'
 import { resolveConfigOptions, type ResolvedConfigOptions } from './options.js'
 import { formatDiff, redact, redactDiff } from './redact.js'
+import type { ConfigChangedEvent } from './events.js'
 import { EMPTY_STATE, stageChanges, type ConfigState, type ConfigUpdate, type StagedConfig } from './stage.js'
 import { ConfigStore } from './store.js'
-import type { ConfigChangedEvent, ConfigPlugin, ConfigPluginOptions, ConfigSchemas, ConfigStream, ConfigValue } from './types.js'
+import type { ConfigPlugin, ConfigPluginOptions, ConfigSchemas, ConfigStream, ConfigValue } from './types.js'
 
 /**
  * Creates the config plugin: pass it to `createHotReload({ plugins: [configs] })` and keep it to
@@ -18,109 +18,89 @@ export function configPlugin<const S extends ConfigSchemas = Record<never, never
   return new ConfigPluginInstance<S>(resolveConfigOptions(options))
 }
 
-interface PendingCommit {
-  readonly version: number
-  readonly events: readonly ConfigChangedEvent[]
-  committed: boolean
-}
-
 class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
   readonly name: string
   readonly #settings: ResolvedConfigOptions
   readonly #store: ConfigStore
-  readonly #staged = new WeakMap<Transaction, StagedConfig>()
-  // Changes applied by a transaction that has not finished yet. They become visible to readers
-  // once the kernel's version reaches the transaction's (it committed), and are dropped by the
-  // rollback undo otherwise; listeners hear of them from the notify hook.
-  readonly #pending = new Map<number, PendingCommit>()
+  readonly #key = createStagingKey<StagedConfig>('config')
+  // What the last commit left: the files and values staged transactions build on. Readers go
+  // through the store, which changes only in the commit tap.
   #state: ConfigState = EMPTY_STATE
-  #kernel: Kernel | undefined
+  /** Committed changes whose `applied` event has not been delivered yet, by transaction id. */
+  readonly #undelivered = new Map<number, readonly ConfigChangedEvent[]>()
 
   constructor(settings: ResolvedConfigOptions) {
     this.#settings = settings
     this.name = settings.plugin
-    this.#store = new ConfigStore((error, name) => this.#kernel?.log.error(`a subscriber of config "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+    this.#store = new ConfigStore((error, name) => this.#log?.error(`a subscriber of config "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
   }
 
-  apply(kernel: Kernel): void {
-    if (this.#kernel) {
-      throw new ConfigOptionsError(`the config plugin "${this.name}" is already used by another hotreload instance`, {
-        hint: 'Create one configPlugin() per createHotReload().',
-      })
-    }
-    this.#kernel = kernel
-    const { namer, globs } = this.#settings
-    kernel.include(globs)
+  #log: Kernel['log'] | undefined
 
-    kernel.hooks.detect.tap(this.name, (changes: readonly FileChange[], tx: Transaction) => {
-      for (const change of changes) {
-        if (namer.matches(change.path) || (change.from !== undefined && namer.matches(change.from))) tx.claim(this.name, change)
-      }
-      return changes
-    })
+  apply(kernel: Kernel): void {
+    this.#log = kernel.log
+    const { namer, globs } = this.#settings
+    kernel.claimFiles(this.name, globs, (change) => namer.matches(change.path) || (change.from !== undefined && namer.matches(change.from)))
 
     kernel.hooks.validate.tapPromise(this.name, async (tx) => {
       const staged = await stageChanges(tx, this.#state, this.#settings)
-      if (staged) this.#staged.set(tx, staged)
+      if (staged) tx.stage(this.#key, staged)
     })
 
-    kernel.hooks.apply.tap(this.name, (tx) => {
-      const staged = this.#staged.get(tx)
+    // Nothing to apply: parsing and validation staged everything, and the values become
+    // visible only in commit, so a transaction that rolls back later was never seen.
+    kernel.hooks.commit.tap(this.name, (tx) => {
+      const staged = tx.staged(this.#key)
       if (!staged) return
-      const previous = this.#state
-      tx.onRollback(this.name, () => {
-        this.#state = previous
-        this.#pending.delete(tx.id)
-      })
       this.#state = staged.state
       if (staged.updates.length === 0) return
       const time = new Date().toISOString()
-      const events = staged.updates.map((u) => ({ ...this.#event(u), version: tx.version, time }))
-      this.#pending.set(tx.id, { version: tx.version, events, committed: false })
+      const events = staged.updates.map((u) => ({ ...this.#event(u), version: tx.version, runId: tx.runId, time }))
+      this.#store.commit(events)
       for (const update of staged.updates) tx.emit(this.#event(update))
+      this.#undelivered.set(tx.id, events)
+      this.#logCommit(tx.reason === 'initial', events)
     })
-
-    kernel.hooks.notify.tap(this.name, (record: TransactionRecord) => {
-      this.#settle()
-      const pending = this.#pending.get(record.id)
-      if (!pending) return
-      this.#pending.delete(record.id)
-      if (record.status !== 'applied' || !pending.committed) return
-      this.#store.deliver(pending.events)
-      if (record.reason === 'initial') {
-        kernel.log.debug(`configs loaded: ${pending.events.map((e) => e.name).join(', ')}`)
-        return
-      }
-      for (const e of pending.events) {
-        const what = e.newValue === undefined ? 'removed' : e.oldValue === undefined ? 'added' : 'changed'
-        kernel.log.info(`config "${e.name}" ${what}: ${formatDiff(e.diff, this.#settings.redact).join('; ') || 'no keys'}`)
-      }
+    // Stream subscribers hear of a commit once its events are out, like every other listener.
+    kernel.on('applied', (event) => {
+      const events = this.#undelivered.get(event.id)
+      if (!events) return
+      this.#undelivered.delete(event.id)
+      this.#store.deliver(events)
     })
 
     kernel.onClose(() => this.#store.close())
   }
 
+  #logCommit(initial: boolean, events: readonly ConfigChangedEvent[]): void {
+    if (initial) {
+      this.#log?.debug(`configs loaded: ${events.map((e) => e.name).join(', ')}`)
+      return
+    }
+    for (const e of events) {
+      const what = e.newValue === undefined ? 'removed' : e.oldValue === undefined ? 'added' : 'changed'
+      this.#log?.info(`config "${e.name}" ${what}: ${formatDiff(e.diff, this.#settings.redact).join('; ') || 'no keys'}`)
+    }
+  }
+
   get<K extends keyof S & string>(name: K): ConfigValue<S, K>
   get(name: string): unknown
   get(name: string): unknown {
-    this.#settle()
     return this.#store.get(name)
   }
 
   has(name: string): boolean {
-    this.#settle()
     return this.#store.has(name)
   }
 
   names(): string[] {
-    this.#settle()
     return this.#store.names()
   }
 
   watch<K extends keyof S & string>(name: K): ConfigStream<ConfigValue<S, K>>
   watch(name: string): ConfigStream<unknown>
   watch(name: string): ConfigStream<unknown> {
-    return this.#store.stream(name, () => this.#settle())
+    return this.#store.stream(name)
   }
 
   /**
@@ -133,19 +113,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
     return { ...event, oldValue: redact(event.oldValue, pattern), newValue: redact(event.newValue, pattern), diff: redactDiff(event.diff, pattern) }
   }
 
-  // The kernel emits plugin events (and lets their listeners run) before the notify hook, and it
-  // advances its version only on commit: reading through here means a `config:changed` listener
-  // calling get() already sees the value its event announces, and never an uncommitted one.
-  #settle(): void {
-    const version = this.#kernel?.version() ?? 0
-    for (const pending of this.#pending.values()) {
-      if (pending.committed || pending.version > version) continue
-      pending.committed = true
-      this.#store.commit(pending.events)
-    }
-  }
-
-  #event(update: ConfigUpdate): Omit<ConfigChangedEvent, 'version' | 'time'> & PluginEvent {
+  #event(update: ConfigUpdate): Omit<ConfigChangedEvent, StampedFields> & PluginEvent {
     return {
       type: 'config:changed',
       plugin: this.name,

@@ -1,7 +1,8 @@
 import { diffTouches } from './diff.js'
 import { ConfigClosedError, ConfigNotLoadedError } from './errors.js'
 import { compileKeyPatterns } from './key-path.js'
-import type { ConfigChangedEvent, ConfigStream } from './types.js'
+import type { ConfigChangedEvent } from './events.js'
+import type { ConfigStream } from './types.js'
 
 type Listener = (value: unknown, event: ConfigChangedEvent) => void
 
@@ -40,10 +41,7 @@ export class ConfigStore {
     return this.closed
   }
 
-  /**
-   * Makes committed changes visible to readers. Called as soon as the plugin knows the
-   * transaction committed, which can be before the listeners are told (`deliver`).
-   */
+  /** Makes committed changes visible to readers; the plugin calls it from the commit tap. */
   commit(events: readonly ConfigChangedEvent[]): void {
     if (this.closed) return
     for (const event of events) {
@@ -99,9 +97,9 @@ export class ConfigStore {
     this.listeners.clear()
   }
 
-  /** A stream of one config; `beforeRead` runs before `current` is read, to catch up on commits. */
-  stream<T>(name: string, beforeRead: () => void): ConfigStream<T> {
-    return new ValueStream<T>(this, name, () => true, beforeRead)
+  /** A stream of one config's committed values. */
+  stream<T>(name: string): ConfigStream<T> {
+    return new ValueStream<T>(this, name, () => true)
   }
 }
 
@@ -110,11 +108,9 @@ class ValueStream<T> implements ConfigStream<T> {
     private readonly store: ConfigStore,
     readonly name: string,
     private readonly accepts: (event: ConfigChangedEvent) => boolean,
-    private readonly beforeRead: () => void,
   ) {}
 
   get current(): T | undefined {
-    this.beforeRead()
     return this.store.peek(this.name) as T | undefined
   }
 
@@ -145,7 +141,7 @@ class ValueStream<T> implements ConfigStream<T> {
   select(patterns: string | readonly string[]): ConfigStream<T> {
     const test = compileKeyPatterns(patterns)
     const outer = this.accepts
-    return new ValueStream<T>(this.store, this.name, (event) => outer(event) && diffTouches(event.diff, test), this.beforeRead)
+    return new ValueStream<T>(this.store, this.name, (event) => outer(event) && diffTouches(event.diff, test))
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

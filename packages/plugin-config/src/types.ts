@@ -1,6 +1,6 @@
-import type { EventBase, HotReloadEvent, Plugin } from '@hotreload/core'
+import type { HotReloadEvent, Plugin } from '@hotreload/core'
 import type { Static, TSchema } from '@sinclair/typebox'
-import type { ConfigDiff } from './diff.js'
+import type { ConfigChangedEvent } from './events.js'
 
 /** Schemas by config name, written with @sinclair/typebox (or any JSON Schema ajv compiles). */
 export type ConfigSchemas = Readonly<Record<string, TSchema>>
@@ -45,28 +45,6 @@ export interface ConfigPluginOptions<S extends ConfigSchemas = ConfigSchemas> {
   readonly maxFileBytes?: number
   /** Most YAML alias expansions per file (billion-laughs guard). Default 100. */
   readonly maxAliasCount?: number
-}
-
-/**
- * Announced after a transaction that changed a config commits. `oldValue` is undefined for a
- * config that just appeared, `newValue` for one that was removed. Values are the real, frozen
- * values; print them with `redact()` / `formatDiff()`. `paths` are the files that changed.
- */
-export interface ConfigChangedEvent extends EventBase {
-  readonly type: 'config:changed'
-  /** The name of the plugin instance that owns the config. */
-  readonly plugin: string
-  /** The config name, e.g. `app`. */
-  readonly name: string
-  readonly oldValue: unknown
-  readonly newValue: unknown
-  readonly diff: ConfigDiff
-}
-
-declare module '@hotreload/core' {
-  interface PluginEventMap {
-    'config:changed': ConfigChangedEvent
-  }
 }
 
 /**

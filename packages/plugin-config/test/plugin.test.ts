@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { rename } from 'node:fs/promises'
 import { test } from 'node:test'
 import { Type } from '@sinclair/typebox'
-import { createHotReload, writeFileAtomic, type Plugin } from '@hotreload/core'
+import { OptionsError, createHotReload, writeFileAtomic, type Plugin } from '@hotreload/core'
 import configDefault, { configPlugin, ConfigNotLoadedError, ConfigOptionsError, type ConfigChangedEvent } from '../src/index.js'
 import { problemTuples, startConfigs } from './setup.js'
 
@@ -306,11 +306,12 @@ test('renaming a file moves its config to the new name', async (t) => {
 
 test('the default export is the factory; bad options and reuse across instances fail clearly', async (t) => {
   assert.equal(configDefault, configPlugin)
-  assert.throws(() => configPlugin({ schema: {} } as never), (e: unknown) => e instanceof ConfigOptionsError && /unknown option "schema"/.test(e.message))
-  assert.throws(() => configPlugin({ maxFileBytes: 0 }), /"maxFileBytes" must be a positive integer/)
+  assert.throws(() => configPlugin({ schema: {} } as never), (e: unknown) => e instanceof OptionsError && /unknown option "schema" \(did you mean "schemas"\?\)/.test(e.message))
+  assert.throws(() => configPlugin({ maxFileBytes: 0 }), /option "maxFileBytes" must be >= 1/)
   assert.throws(() => configPlugin({ restartRequired: { app: 'server.port' as never } }), /"restartRequired.app" must be a list/)
+  assert.throws(() => configPlugin({ restartRequired: ['app.port'] as never }), (e: unknown) => e instanceof ConfigOptionsError && /must map config names to key patterns, e.g. \{ app: \['server.port'\] \}; got a list/.test(e.message))
   const { configs, project } = await startConfigs(t, {})
-  await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [configs] }), /already used by another hotreload instance/)
+  await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [configs] }), /plugin "config" is already applied to the instance rooted at/)
 })
 
 test('with stat polling (network drives, containers) edits apply and broken edits are rejected the same way', async (t) => {

@@ -1,8 +1,8 @@
-// Starts a real hotreload instance (real files in a temp dir, the real watcher) with the config
-// plugin, and closes it and removes the directory when the test ends.
+// Starts a real hotreload instance with the config plugin, through the shared harness.
 import type { TestContext } from 'node:test'
-import { createHotReload, type HotReload, type HotReloadEvent, type Logger, type Plugin } from '@hotreload/core'
-import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
+import type { HotReload, HotReloadEvent, Logger, Plugin } from '@hotreload/core'
+import type { recordEvents, TempProject } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 import { configPlugin, type ConfigPlugin, type ConfigPluginOptions, type ConfigSchemas } from '../src/index.js'
 
 export interface StartedConfigs<S extends ConfigSchemas> {
@@ -20,27 +20,17 @@ export async function startConfigs<const S extends ConfigSchemas = Record<never,
   options: ConfigPluginOptions<S> = {},
   extra: { after?: Plugin[]; watch?: boolean; logger?: Logger; usePolling?: boolean } = {},
 ): Promise<StartedConfigs<S>> {
-  const project = await makeTempProject(files, 'hotreload-config-')
   // env is pinned so the suite does not depend on the NODE_ENV it runs under.
   const configs = configPlugin<S>({ env: 'test', ...options })
-  const events: HotReloadEvent[] = []
-  const running: { reloader?: HotReload } = {}
-  t.after(async () => {
-    await running.reloader?.close()
-    await project.cleanup()
-  })
-  const reloader = (running.reloader = await createHotReload({
-    root: project.root,
-    debounceMs: 20,
+  const started = await startInstance(t, {
+    files,
+    prefix: 'hotreload-config-',
     watch: extra.watch ?? true,
     usePolling: extra.usePolling ?? false,
     plugins: [configs, ...(extra.after ?? [])],
     ...(extra.logger ? { logger: extra.logger } : {}),
-    onEvent: (e) => events.push(e),
-  }))
-  // The recorder starts empty at `ready`; `events` also holds the initial load.
-  const recorder = recordEvents<HotReloadEvent>(reloader)
-  return { project, configs, reloader, events, recorder }
+  })
+  return { ...started, configs }
 }
 
 /** The problems of the most recent `rejected` event, as plain tuples for compact assertions. */

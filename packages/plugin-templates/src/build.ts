@@ -3,7 +3,8 @@ import { HotReloadError } from '@hotreload/core'
 import { MissingPartialError, PartialInUseError, TemplateCompileError, TemplateNameConflictError } from './errors.js'
 import { DependencyGraph } from './graph.js'
 import type { NamingRules } from './naming.js'
-import type { EngineCompiler, TemplateAnalysis, TemplateFile, TemplateRender, TemplateUpdateCause } from './types.js'
+import type { TemplateUpdateCause } from './events.js'
+import type { EngineCompiler, TemplateAnalysis, TemplateFile, TemplateRender } from './types.js'
 
 /** One template in service: its file, source, what it uses, and its compiled function. */
 export interface TemplateUnit {

@@ -25,21 +25,12 @@ export interface TemplateCache {
   stats(): TemplateStats
 }
 
-/** A point the cache can be put back to: the generation and the counters that describe it. */
-interface Snapshot {
-  readonly generation: Generation
-  readonly compilations: number
-  readonly generations: number
-}
-
 /** The cache plus the operations the plugin uses to swap generations in and out. */
 export interface TemplateCacheControl {
   readonly cache: TemplateCache
   current(): Generation
-  snapshot(): Snapshot
-  /** Puts `generation` in service; `compiled` is how many templates it compiled. */
+  /** Puts `generation` in service (at commit); `compiled` is how many templates it compiled. */
   install(generation: Generation, compiled: number): void
-  restore(snapshot: Snapshot): void
 }
 
 /**
@@ -93,18 +84,11 @@ export function createTemplateCache(): TemplateCacheControl {
   return {
     cache,
     current: () => live,
-    snapshot: () => ({ generation: live, compilations, generations }),
     install(generation, compiled) {
       live = generation
       renders = generation.renders
       compilations += compiled
       generations++
-    },
-    restore(snapshot) {
-      live = snapshot.generation
-      renders = live.renders
-      compilations = snapshot.compilations
-      generations = snapshot.generations
     },
   }
 }

@@ -8,14 +8,14 @@ export const TEMPLATE_ERROR_CODES = Object.freeze({
   options: 'HR_TEMPLATES_OPTIONS',
   engineMissing: 'HR_TEMPLATES_ENGINE_MISSING',
   engineLoad: 'HR_TEMPLATES_ENGINE_LOAD',
-  syntax: 'HR_TEMPLATE_SYNTAX',
-  compile: 'HR_TEMPLATE_COMPILE',
-  missingPartial: 'HR_TEMPLATE_MISSING_PARTIAL',
-  partialInUse: 'HR_TEMPLATE_PARTIAL_IN_USE',
-  nameConflict: 'HR_TEMPLATE_NAME_CONFLICT',
-  read: 'HR_TEMPLATE_READ',
-  notFound: 'HR_TEMPLATE_NOT_FOUND',
-  render: 'HR_TEMPLATE_RENDER',
+  syntax: 'HR_TEMPLATES_SYNTAX',
+  compile: 'HR_TEMPLATES_COMPILE',
+  missingPartial: 'HR_TEMPLATES_MISSING_PARTIAL',
+  partialInUse: 'HR_TEMPLATES_PARTIAL_IN_USE',
+  nameConflict: 'HR_TEMPLATES_NAME_CONFLICT',
+  read: 'HR_TEMPLATES_READ',
+  notFound: 'HR_TEMPLATES_NOT_FOUND',
+  render: 'HR_TEMPLATES_RENDER',
 } as const)
 
 export type TemplateErrorCode = (typeof TEMPLATE_ERROR_CODES)[keyof typeof TEMPLATE_ERROR_CODES]

@@ -1,4 +1,5 @@
-import type { ChangeKind, EventBase } from '@hotreload/core'
+import type { Plugin } from '@hotreload/core'
+import type { TemplateCache } from './cache.js'
 
 /** A compiled template: data in, markup out. Synchronous, no I/O. */
 export type TemplateRender = (data?: unknown) => string
@@ -97,33 +98,19 @@ export interface TemplateStats {
   readonly generations: number
 }
 
-/** One changed file of a `template:updated` event and what it caused. */
-export interface TemplateUpdateCause {
-  /** Root-relative path of the file that changed. */
-  readonly path: string
-  readonly kind: ChangeKind
-  /** The template the file defines. */
-  readonly name: string
-  /** Templates recompiled because they use it (transitively), sorted; the template itself is not listed. */
-  readonly dependents: readonly string[]
+/** Options of `templatesPlugin()`. */
+export interface TemplatesPluginOptions {
+  /** The engine adapter: `handlebars()`, `eta()` or `customEngine({...})`. */
+  readonly engine: TemplateEngine
+  /** Templates directory, relative to the root; names are relative to it. Default `templates`. */
+  readonly dir?: string
+  /** picomatch globs (relative to the root) of the files to watch. Default `<dir>/**\/*`. */
+  readonly files?: string | readonly string[]
+  /** Directory under `dir` whose files are partials named without this prefix. Default `partials`. */
+  readonly partialsDir?: string
+  /** Plugin name, shown in problems and events; give each instance its own. Default `templates`. */
+  readonly name?: string
 }
 
-/** Emitted once per committed transaction that changed the compiled set of a templates plugin. */
-export interface TemplateUpdatedEvent extends EventBase {
-  readonly type: 'template:updated'
-  /** The plugin instance's name (`templates` unless renamed). */
-  readonly plugin: string
-  readonly engine: string
-  /** Every template recompiled and now serving: the changed ones and their dependents, sorted. */
-  readonly names: readonly string[]
-  /** Templates taken out of service because their file was deleted (or renamed away), sorted. */
-  readonly removed: readonly string[]
-  /** Each changed file, the template it defines and the dependents it recompiled. */
-  readonly causes: readonly TemplateUpdateCause[]
-}
-
-declare module '@hotreload/core' {
-  interface PluginEventMap {
-    'template:updated': TemplateUpdatedEvent
-  }
-}
+/** The plugin and, once the kernel has applied it, the app's compiled-template cache. */
+export interface TemplatesPlugin extends Plugin, TemplateCache {}

@@ -76,8 +76,8 @@ test('every syntax error and every missing partial in a batch is reported, with 
   assert.equal(result.generation, undefined)
   const summary = result.problems.map((p) => [p.code, p.path, p.line, p.column])
   assert.deepEqual(summary, [
-    ['HR_TEMPLATE_SYNTAX', 'templates/pages/broken.hbs', 2, 4],
-    ['HR_TEMPLATE_MISSING_PARTIAL', 'templates/pages/news.hbs', 2, 3],
+    ['HR_TEMPLATES_SYNTAX', 'templates/pages/broken.hbs', 2, 4],
+    ['HR_TEMPLATES_MISSING_PARTIAL', 'templates/pages/news.hbs', 2, 3],
   ])
   assert.match(result.problems[1]?.message ?? '', /Template "pages\/news" uses "sidebar", which no template file provides/)
   assert.match(result.problems[1]?.hint ?? '', /Create templates\/partials\/sidebar\.hbs/)
@@ -89,7 +89,7 @@ test('deleting a partial still in use is one problem naming every template that 
   assert.equal(result.generation, undefined)
   assert.equal(result.problems.length, 1)
   const [problem] = result.problems
-  assert.equal(problem?.code, 'HR_TEMPLATE_PARTIAL_IN_USE')
+  assert.equal(problem?.code, 'HR_TEMPLATES_PARTIAL_IN_USE')
   assert.equal(problem?.path, 'templates/partials/header.hbs')
   assert.match(problem?.message ?? '', /"header" was deleted but is still used by "pages\/about", "pages\/home"/)
 })
@@ -126,7 +126,7 @@ test('an inline partial defined by a page satisfies the layout that calls it', a
 test('two files with the same name are a conflict', async () => {
   const { compiler, generation } = await site()
   const result = buildGeneration(generation, [add('templates/header.hbs', 'top-level header')], compiler, rules)
-  assert.equal(result.problems[0]?.code, 'HR_TEMPLATE_NAME_CONFLICT')
+  assert.equal(result.problems[0]?.code, 'HR_TEMPLATES_NAME_CONFLICT')
   assert.match(result.problems[0]?.message ?? '', /templates\/header\.hbs and templates\/partials\/header\.hbs both define the template "header"/)
 })
 
@@ -177,7 +177,7 @@ test('the same graph drives Eta layouts and includes', async () => {
   assert.equal(second.generation?.renders.get('pages/home')?.({}), '<div><b>home</b></div>')
   assert.equal(first.generation.renders.get('pages/home')?.({}), '<main><b>home</b></main>')
   const third = buildGeneration(second.generation ?? first.generation, [add('templates/pages/solo.eta', '<%~ include("nope") %>', 'modified', r)], compiler, r)
-  assert.equal(third.problems[0]?.code, 'HR_TEMPLATE_MISSING_PARTIAL')
+  assert.equal(third.problems[0]?.code, 'HR_TEMPLATES_MISSING_PARTIAL')
   assert.equal(third.problems[0]?.line, 1)
 })
 
@@ -191,5 +191,5 @@ test('a custom engine\'s compile error is a problem for that file', async () => 
     dependencies: () => [],
   }).load()
   const result = buildGeneration(EMPTY_GENERATION, [add('templates/a.hbs', 'ok'), add('templates/b.hbs', 'BAD')], compiler, rules)
-  assert.deepEqual(result.problems.map((p) => [p.code, p.path, p.line, p.column]), [['HR_TEMPLATE_COMPILE', 'templates/b.hbs', 3, 7]])
+  assert.deepEqual(result.problems.map((p) => [p.code, p.path, p.line, p.column]), [['HR_TEMPLATES_COMPILE', 'templates/b.hbs', 3, 7]])
 })

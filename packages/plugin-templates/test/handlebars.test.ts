@@ -54,7 +54,7 @@ test('syntax errors surface in analyze with line and column, including ones Hand
       () => compiler.analyze(source, file('pages/bad')),
       (e: unknown) => {
         assert.ok(e instanceof TemplateSyntaxError, String(e))
-        assert.equal(e.code, 'HR_TEMPLATE_SYNTAX')
+        assert.equal(e.code, 'HR_TEMPLATES_SYNTAX')
         assert.equal(e.path, 'templates/pages/bad.hbs')
         assert.equal(e.line, line, `line of ${JSON.stringify(source)}`)
         assert.equal(e.column, column, `column of ${JSON.stringify(source)}`)

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { rename } from 'node:fs/promises'
 import { test, type TestContext } from 'node:test'
-import { createHotReload, writeFileAtomic, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
+import { OptionsError, createHotReload, writeFileAtomic, type HotReloadEvent, type Plugin } from '@hotreload/core'
 import templatesPlugin, { customEngine, eta, handlebars, TemplateEngineMissingError, TemplatesOptionsError, type TemplatesPlugin } from '../src/index.js'
 import { loadPeer } from '../src/engines/load.js'
 import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 
 const SITE = {
   'templates/partials/nav.hbs': '<nav>{{#each links}}<a>{{this}}</a>{{/each}}</nav>',
@@ -16,15 +17,7 @@ const SITE = {
 }
 
 async function start(t: TestContext, files: Record<string, string>, templates: TemplatesPlugin, extra: Plugin[] = []) {
-  const project = await makeTempProject(files)
-  const initial: HotReloadEvent[] = []
-  const closers: (() => Promise<void>)[] = [() => project.cleanup()]
-  t.after(async () => {
-    for (const close of closers.reverse()) await close()
-  })
-  const reloader: HotReload = await createHotReload({ root: project.root, debounceMs: 20, plugins: [templates, ...extra], onEvent: (e) => initial.push(e) })
-  closers.push(() => reloader.close())
-  const rec = recordEvents<HotReloadEvent>(reloader)
+  const { project, reloader, recorder: rec, events: initial } = await startInstance(t, { files, plugins: [templates, ...extra] })
   return { project, reloader, rec, initial, save: (rel: string, content: string) => saveAtomically(project, rel, content) }
 }
 
@@ -69,7 +62,7 @@ test('a syntax error rejects the transaction with line and column, and the previ
   const rejected = await rec.next('rejected')
   assert.deepEqual(
     rejected.problems.map((p) => [p.plugin, p.code, p.path, p.line, p.column]),
-    [['templates', 'HR_TEMPLATE_SYNTAX', 'templates/partials/header.hbs', 2, 6]],
+    [['templates', 'HR_TEMPLATES_SYNTAX', 'templates/partials/header.hbs', 2, 6]],
   )
   assert.ok(rejected.problems[0]?.hint)
   assert.equal(templates.render('pages/about', data), before)
@@ -86,7 +79,7 @@ test('deleting a partial that is still used is rejected, naming the templates th
   await project.remove('templates/partials/nav.hbs')
   const rejected = await rec.next('rejected')
   assert.equal(rejected.problems.length, 1)
-  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATE_PARTIAL_IN_USE')
+  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATES_PARTIAL_IN_USE')
   assert.equal(rejected.problems[0]?.path, 'templates/partials/nav.hbs')
   assert.match(rejected.problems[0]?.message ?? '', /still used by "header"/)
   assert.match(templates.render('pages/home', { links: ['x'] }), /<a>x<\/a>/)
@@ -94,7 +87,7 @@ test('deleting a partial that is still used is rejected, naming the templates th
   const since = rec.events.length
   await save('templates/pages/news.hbs', '<p>news</p>\n{{> sidebar}}')
   const second = await rec.next('rejected', (e) => e.problems.some((p) => p.path === 'templates/pages/news.hbs'), since)
-  const missing = second.problems.find((p) => p.code === 'HR_TEMPLATE_MISSING_PARTIAL')
+  const missing = second.problems.find((p) => p.code === 'HR_TEMPLATES_MISSING_PARTIAL')
   assert.equal(missing?.line, 2)
   assert.match(missing?.message ?? '', /"pages\/news" uses "sidebar"/)
   assert.equal(templates.has('pages/news'), false)
@@ -167,6 +160,11 @@ test('a missing engine package fails createHotReload with the install command; b
   await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [templates] }), (e: unknown) => e instanceof TemplateEngineMissingError && e.hint === `Run \`npm install ${missing}\` in your project.`)
   assert.throws(() => templatesPlugin({} as never), TemplatesOptionsError)
   assert.throws(() => templatesPlugin({ engine: { name: 'x', extensions: ['hbs'], load: () => handlebars().load() } }), /start with a dot/)
+  // A misspelled option was accepted silently before (kernel v2 issue): every mistake is named at once.
+  assert.throws(
+    () => templatesPlugin({ engine: handlebars(), dirr: 'views', partialDir: 'p' } as never),
+    (e: unknown) => e instanceof OptionsError && /unknown option "dirr" \(did you mean "dir"\?\)/.test(e.message) && /unknown option "partialDir" \(did you mean "partialsDir"\?\)/.test(e.message),
+  )
 })
 
 test('one reload of several files is one transaction and one event; a dry run changes nothing', async (t) => {
@@ -250,7 +248,7 @@ test('a custom engine works through the plugin, with its own dependencies', asyn
   assert.equal(templates.render('a'), 'AB2')
   await save('templates/c.json', '["C", ')
   const rejected = await rec.next('rejected')
-  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATE_COMPILE')
+  assert.equal(rejected.problems[0]?.code, 'HR_TEMPLATES_COMPILE')
   assert.equal(templates.render('c'), 'C')
 })
 
@@ -259,7 +257,7 @@ test('a broken template at start rejects the initial load; fixing it loads every
   const { save, rec, initial } = await start(t, { ...SITE, 'templates/partials/nav.hbs': '<nav>{{#each links}}</nav>' }, templates)
   const rejected = initial.find((e) => e.type === 'rejected')
   assert.ok(rejected && rejected.type === 'rejected')
-  assert.deepEqual(rejected.problems.map((p) => [p.code, p.path]), [['HR_TEMPLATE_SYNTAX', 'templates/partials/nav.hbs']])
+  assert.deepEqual(rejected.problems.map((p) => [p.code, p.path]), [['HR_TEMPLATES_SYNTAX', 'templates/partials/nav.hbs']])
   assert.deepEqual(templates.names(), [])
 
   await save('templates/partials/nav.hbs', '<nav>ok</nav>')

@@ -1,6 +1,8 @@
 import type { ConfigError } from '../errors.js'
-import type { ConfigFormat } from '../parse.js'
 import { pathId, type KeyPath } from '../key-path.js'
+
+/** The file formats the plugin reads. */
+export type ConfigFormat = 'json' | 'yaml' | 'toml'
 
 /** A 1-based line and column in a source file. */
 export interface Position {

@@ -2,12 +2,10 @@ import { basename, isAbsolute, join, relative, sep } from 'node:path'
 import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
-import { WatcherError } from './errors.js'
-import { isMissing, listWatchedFiles } from './list-files.js'
-import type { PathMatcher } from './path-matcher.js'
-
-/** The raw chokidar events the kernel listens to. */
-export type RawEventKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'
+import { WatcherError } from '../errors.js'
+import { isMissing, listWatchedFiles } from '../list-files.js'
+import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
+import { isOutside, toWatcherError } from './errors.js'
 
 const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
 
@@ -23,44 +21,18 @@ const TRAILING_CHECK_MS = 60
 // the files it has not reported are reported as added. The later pass covers a loaded machine.
 const NEW_DIRECTORY_RELIST_MS = [60, 300] as const
 
-export interface WatcherOptions {
-  /** Absolute root directory; events carry paths relative to it. */
-  root: string
-  /** Consulted for every path, at start and for each event, so later include/exclude calls apply. */
-  matcher: PathMatcher
-  /** Stat polling instead of native events (network drives, some containers). */
-  usePolling?: boolean
-  /** Poll interval when `usePolling` is set. Default 100 ms. */
-  pollIntervalMs?: number
-  /**
-   * How long chokidar holds an `unlink` to see whether an `add` of the same path follows (an
-   * editor's atomic save becomes one `change`). Keep it below the debounce so a rename's unlink
-   * lands in the same batch as its add. Default 25 ms; 0 turns it off.
-   */
-  atomicMs?: number
-  /** Called for each event on a watched file, or on a directory that could hold watched files. */
-  onEvent(kind: RawEventKind, rel: string): void
-  /** Called for watcher failures, converted to a `WatcherError` with a hint. Never followed by a throw. */
-  onError(error: WatcherError): void
-}
-
-/** A running watcher of the root. */
-export interface FileWatcher {
-  /** Stops watching and releases every handle. Idempotent: later calls return the same promise. */
-  close(): Promise<void>
-  /**
-   * Starts watching directories the matcher allows since the start (after `include()`), below
-   * `dirRel` ('' = root). Files already there are not reported: the caller scans them itself.
-   */
-  refresh(dirRel?: string): void
-}
+/**
+ * The default backend: chokidar, native events or stat polling (`usePolling`). chokidar holds
+ * one watch per file and directory; see the workarounds below for the events it drops.
+ */
+export const chokidarBackend: WatcherBackend = Object.freeze({ name: 'chokidar', start: startChokidar })
 
 /**
  * Starts chokidar on `options.root`, pruning directories that cannot hold watched files and
  * reporting only watched files. Existing files are not reported (the kernel scans them itself).
  * Resolves once chokidar has read the tree and is ready to report changes.
  */
-export async function startWatcher(options: WatcherOptions): Promise<FileWatcher> {
+async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   const { root, matcher } = options
   let closed = false
   let closing: Promise<void> | undefined
@@ -230,54 +202,7 @@ function mayBeUnreported(event: string, details: unknown): boolean {
   return !chokidarReports && (curr.ino !== prev.ino || curr.ctimeMs !== prev.ctimeMs)
 }
 
-/**
- * Turns what chokidar reports into a `WatcherError` that says what failed and what to do about
- * it. `path` is root-relative when the failing path is inside the root.
- */
-export function toWatcherError(error: unknown, root: string): WatcherError {
-  const err = error instanceof Error ? error : new Error(String(error))
-  const errno = err as NodeJS.ErrnoException
-  const code = typeof errno.code === 'string' ? errno.code : undefined
-  const absolute = typeof errno.path === 'string' ? errno.path : undefined
-  const rel = absolute === undefined ? undefined : relative(root, absolute).split(sep).join('/')
-  const path = rel === undefined ? undefined : isOutside(rel) ? absolute : rel || '.'
-  const where = path === undefined ? root : path
-  switch (code) {
-    case 'ENOSPC':
-      return new WatcherError(`the system limit on file watchers was reached while watching ${where} (ENOSPC)`, {
-        path,
-        cause: err,
-        hint:
-          'Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (add it to /etc/sysctl.conf to keep it), ' +
-          'or narrow `include` so fewer directories are watched.',
-      })
-    case 'EACCES':
-    case 'EPERM':
-      return new WatcherError(`cannot watch ${where}: permission denied (${code})`, {
-        path,
-        cause: err,
-        hint: `The path is not readable by this process: fix its permissions (directories need read and execute), or add it to \`ignore\`.`,
-      })
-    case 'EMFILE':
-    case 'ENFILE':
-      return new WatcherError(`too many open files while watching ${where} (${code})`, {
-        path,
-        cause: err,
-        hint: 'Raise the limit with `ulimit -n 65536` in the shell that starts hotreload, or set `usePolling: true`.',
-      })
-    default:
-      return new WatcherError(`the file watcher failed on ${where}: ${err.message}`, {
-        path,
-        cause: err,
-        hint: 'Changes may be missed until this is fixed; if it persists, restart hotreload or set `usePolling: true`.',
-      })
-  }
-}
-
 function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown)
 }
 
-function isOutside(rel: string): boolean {
-  return rel === '..' || rel.startsWith('../') || rel.startsWith('/')
-}

@@ -1,0 +1,48 @@
+import picomatch from 'picomatch'
+import type { FileChange } from './changes.js'
+import type { KernelHooks } from './hooks.js'
+
+// Enough to remember every path of a large tree; past it the cache starts again, so a process
+// that sees ever-new paths (generated names) does not grow without bound.
+const MAX_CACHED_ANSWERS = 50_000
+
+/**
+ * `kernel.claimFiles()`: watches `globs` (through `include`) and claims, in detect, each change
+ * whose path (or, for a rename, former path) matches and passes `filter`. Matcher answers are
+ * cached per path: the same files change again and again, and picomatch was on every event.
+ * Returns the removal of both the globs and the claim.
+ */
+export function claimFiles(
+  hooks: KernelHooks,
+  include: (globs: readonly string[]) => () => void,
+  plugin: string,
+  globs: string | readonly string[],
+  filter?: (change: FileChange) => boolean,
+): () => void {
+  const list = typeof globs === 'string' ? [globs] : [...globs]
+  const test = picomatch(list, { dot: true })
+  const answers = new Map<string, boolean>()
+  const matches = (path: string): boolean => {
+    let answer = answers.get(path)
+    if (answer === undefined) {
+      if (answers.size >= MAX_CACHED_ANSWERS) answers.clear()
+      answers.set(path, (answer = test(path)))
+    }
+    return answer
+  }
+  let active = true
+  const removeGlobs = include(list)
+  hooks.detect.tap(plugin, (changes, tx) => {
+    if (!active) return changes
+    for (const change of changes) {
+      const owned = matches(change.path) || (change.from !== undefined && matches(change.from))
+      if (owned && (filter?.(change) ?? true)) tx.claim(plugin, change)
+    }
+    return changes
+  })
+  return () => {
+    if (!active) return
+    active = false
+    removeGlobs()
+  }
+}

@@ -1,0 +1,119 @@
+import { performance } from 'node:perf_hooks'
+import type { ChangeSummary, FileChange } from './changes.js'
+import { toErrorInfo, toProblem, type ErrorInfo } from './errors.js'
+import type { KernelHooks } from './hooks.js'
+import type { AbortInfo, StageName, TransactionRecord, TransactionStatus } from './record.js'
+import type { ResolvedOptions } from './settings.js'
+import type { StageTimer } from './stage-timer.js'
+import { describeFailure, type TransactionContext } from './transaction.js'
+
+/** How the stages of one transaction ended. */
+export interface Outcome {
+  readonly status: Exclude<TransactionStatus, 'unchanged'>
+  readonly error?: ErrorInfo
+}
+
+export interface LifecycleDeps {
+  readonly hooks: KernelHooks
+  readonly options: ResolvedOptions
+  readonly timer: StageTimer
+  /** Takes the version before any commit tap runs; throws if it cannot be recorded (rolls back). */
+  reserveVersion(tx: TransactionContext): void
+  /** The version is the transaction's now: plugins' commit taps run next. */
+  commitPoint(tx: TransactionContext): void
+  reportError(error: unknown, context: string, plugin?: string): void
+}
+
+/**
+ * Runs the stages of one transaction: detect, validate (a dry run stops here), prepare (the
+ * gate: an abort stops here), apply (a failure rolls every undo back), then the commit point
+ * and the commit taps. Readers see nothing of a transaction before its commit taps run, and
+ * nothing at all of one that did not get there.
+ */
+export async function runStages(tx: TransactionContext, deps: LifecycleDeps): Promise<Outcome> {
+  const { hooks, options, timer } = deps
+  const late = (error: unknown): void => deps.reportError(error, `transaction ${tx.id} failed after its time limit`)
+  const timed = async <T>(stage: StageName, ms: number, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    try {
+      return await timer.run(stage, ms, tx, work, late)
+    } finally {
+      tx.stageTimes[stage] = round(performance.now() - started)
+    }
+  }
+
+  try {
+    tx.changes = await timed('detect', options.stageTimeoutMs, () => hooks.detect.promise(tx.changes, tx))
+    await timed('validate', options.stageTimeoutMs, () => hooks.validate.promise(tx))
+  } catch (error) {
+    // A timeout is about the running plugin's files: name the first of them.
+    const plugin = tx.currentPlugin ?? 'core'
+    tx.addProblem(toProblem(error, plugin, tx.claimed(plugin)[0]?.path))
+  }
+  if (tx.dryRun) return { status: 'dry-run' }
+  if (tx.problems().length > 0) return { status: 'rejected' }
+
+  try {
+    await timed('prepare', options.prepareTimeoutMs, () => hooks.prepare.promise(tx))
+  } catch (error) {
+    tx.abort(abortInfoOf(error, tx))
+  }
+  if (tx.abortInfo) return { status: 'aborted' }
+
+  try {
+    await timed('apply', options.stageTimeoutMs, () => hooks.apply.promise(tx))
+    // An apply tap that called tx.abort() made the rest of apply skip: undo what ran.
+    if (tx.stale) throw tx.signal.reason
+    deps.reserveVersion(tx)
+  } catch (error) {
+    const info = describeFailure(error, tx)
+    tx.cancel(error instanceof Error ? error : new Error(String(error)))
+    const started = performance.now()
+    await tx.rollBack()
+    await hooks.rollback.promise(tx, error instanceof Error ? error : new Error(String(error)))
+    tx.stageTimes.apply = round((tx.stageTimes.apply ?? 0) + performance.now() - started)
+    return { status: 'rolled-back', error: info }
+  }
+
+  deps.commitPoint(tx)
+  try {
+    await timed('commit', options.stageTimeoutMs, () => hooks.commit.promise(tx))
+  } catch (error) {
+    deps.reportError(error, `the commit of version ${tx.version} did not finish`, tx.currentPlugin)
+  }
+  return { status: 'applied' }
+}
+
+function abortInfoOf(error: unknown, tx: TransactionContext): AbortInfo {
+  const info = toErrorInfo(error, tx.currentPlugin === undefined ? {} : { plugin: tx.currentPlugin })
+  const code = info.code === 'HR_STAGE_TIMEOUT' ? 'HR_PREPARE_TIMEOUT' : info.code
+  return { code, message: info.message, ...(info.plugin ? { plugin: info.plugin } : {}) }
+}
+
+export function summarize(changes: readonly FileChange[]): ChangeSummary[] {
+  return changes.map((c) => (c.from === undefined ? { kind: c.kind, path: c.path } : { kind: c.kind, path: c.path, from: c.from }))
+}
+
+/** The record of a finished transaction, frozen. */
+export function makeRecord(tx: TransactionContext, status: TransactionStatus, version: number, durationMs: number, error?: ErrorInfo): TransactionRecord {
+  return Object.freeze({
+    id: tx.id,
+    version,
+    runId: tx.runId,
+    reason: tx.reason,
+    status,
+    startedAt: tx.startedAt.toISOString(),
+    durationMs: Math.round(durationMs * 100) / 100,
+    stages: Object.freeze({ ...tx.stageTimes }),
+    pluginStages: Object.freeze(Object.fromEntries(Object.entries(tx.pluginTimes).map(([k, v]) => [k, Object.freeze({ ...v })]))),
+    changes: Object.freeze(summarize(tx.changes)),
+    plugins: Object.freeze([...tx.claimants()]),
+    problems: Object.freeze([...tx.problems()]),
+    ...(error ? { error } : {}),
+    ...(tx.abortInfo ? { abort: tx.abortInfo } : {}),
+  })
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
