@@ -97,7 +97,7 @@ test('readers during a failing apply see only the committed manifest, and the ro
 test('a rolled-back initial load never puts a manifest in place', async (t) => {
   const { assets, project, reloader } = await startAssets(t, { 'trigger/go': '1', 'static/app.css': 'a' }, {}, { after: [failingApply()], watch: false })
   assert.equal(reloader.history()[0]?.status, 'rolled-back')
-  assert.deepEqual(assets.manifest(), {})
+  assert.deepEqual(Object.keys(assets.manifest()), [])
   await assert.rejects(readFile(assets.stats().manifestPath), { code: 'ENOENT' })
   assert.deepEqual(await ownFiles(project.path('.hotreload')), [], 'its staged temp file was removed')
 })
