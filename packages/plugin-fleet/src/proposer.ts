@@ -2,7 +2,7 @@ import { Decisions } from './decisions.js'
 import { FleetProposalError } from './errors.js'
 import type { Follower } from './follow.js'
 import { isFleetTx, type FleetKernel, type Tx } from './kernel-adapter.js'
-import { describeAbort, desired } from './member.js'
+import { describeAbort } from './member.js'
 import type { ResolvedFleetOptions } from './options.js'
 import { encodeManifest, sha256, type FleetStore } from './store.js'
 import type { AbortDetails, Labels, ManifestEntry, Pointer } from './types.js'
@@ -184,12 +184,6 @@ export class Proposer {
       promotes: name,
       ...(onProposed ? { onProposed } : {}),
     })
-  }
-
-  /** The line this proposer publishes to, as the fleet holds it now. */
-  async line(): Promise<Pointer | undefined> {
-    const snapshot = await this.#store.snapshot()
-    return Object.keys(this.#options.target).length > 0 ? desired(snapshot, this.#options.target) : snapshot.current
   }
 
   #ensureFollower(): void {
