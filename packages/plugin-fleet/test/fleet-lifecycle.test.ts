@@ -204,3 +204,26 @@ test('hotreload fleet publish validates the files here, publishes them, prints e
   assert.equal(await again.exit(), 0)
   assert.match(again.stdout.join('\n'), /nothing to publish: the fleet already holds these files as version 1/)
 })
+
+test('Redis lost its data: a new epoch starts, version numbers go on above the members\', the proposer uploads what was lost', async (t) => {
+  if (skipUnlessReady(t)) return
+  const fleet = await startFleet(t)
+  await Promise.all([fleet.member('m1'), fleet.member('m2')])
+  const proposer = await fleet.proposer({ ...app(1), 'config/extra.json': '{ "a": 1 }\n' })
+  await fleet.allAt(['m1', 'm2'], 1)
+  assert.equal((await proposer.save(app(2))).type, 'applied')
+  await fleet.allAt(['m1', 'm2'], 2)
+  const before = await fleet.store.snapshot()
+  await fleet.redis.client().flushall()
+  // The members register again with the version they serve; the counter starts above it.
+  await waitFor(async () => (await fleet.members()).length === 2, { timeoutMs: 60_000, message: 'the members back in the new epoch' })
+  const after = await fleet.store.snapshot()
+  assert.notEqual(after.epoch, before.epoch)
+  assert.equal(after.current, undefined)
+  assert.ok(after.seq >= 2, `version counter ${after.seq}`)
+  // config/extra.json did not change, but its blob is gone: the proposer reads it again.
+  const end = await proposer.save(app(3))
+  assert.equal(end.type, 'applied', JSON.stringify(end))
+  await fleet.allAt(['m1', 'm2'], 3)
+  assert.equal((await fleet.store.snapshot()).current?.version, 3)
+})
