@@ -32,8 +32,8 @@ interface Voting {
   readonly id: string
   readonly version: number
   readonly pointer: Serving
+  readonly participants: readonly string[]
   voted: boolean
-  excluded: boolean
   committed: boolean
 }
 
@@ -63,8 +63,6 @@ export class Member {
   #follower: Follower | undefined
   #beat: NodeJS.Timeout | undefined
   #closed = false
-  /** Redis time minus local time, from the last heartbeat. */
-  #offset = 0
 
   constructor(kernel: FleetKernel, store: FleetStore, options: ResolvedFleetOptions) {
     this.#kernel = kernel
@@ -131,7 +129,6 @@ export class Member {
     if (this.#closed) return
     try {
       const beat = await this.#store.heartbeat(this.#options.id, this.#options.leaseMs, this.#info())
-      this.#offset = beat.now - Date.now()
       if (this.#epoch !== '' && beat.epoch !== this.#epoch) this.#follower?.resync('epoch')
       this.#epoch = beat.epoch
       // Anyone may settle: a proposal whose proposer died is decided by the members' heartbeats.
@@ -180,12 +177,12 @@ export class Member {
     if (snapshot.open === '') return
     const open = await this.#store.proposal(snapshot.open)
     if (open?.status === 'open' && open.participants.includes(this.#options.id) && !open.votes[this.#options.id]) {
-      await this.#vote({ id: open.id, version: open.version, manifest: open.manifest, branch: open.branch, deadline: open.deadline })
+      await this.#vote({ id: open.id, version: open.version, manifest: open.manifest, branch: open.branch, participants: open.participants })
     }
   }
 
   /** Validates a proposal in a fleet transaction; the prepare tap votes ACK and waits. */
-  async #vote(p: { id: string; version: number; manifest: string; branch: string; deadline: number }): Promise<void> {
+  async #vote(p: { id: string; version: number; manifest: string; branch: string; participants: readonly string[] }): Promise<void> {
     let manifest: Manifest
     try {
       manifest = await this.#store.getManifest(p.manifest)
@@ -193,7 +190,14 @@ export class Member {
       await this.#castVote(p.id, p.version, false, [{ ...toProblem(error, 'fleet'), path: 'manifest' }])
       return
     }
-    const voting: Voting = { id: p.id, version: p.version, pointer: { version: p.version, hash: p.manifest, manifest, branch: p.branch }, voted: false, excluded: false, committed: false }
+    const voting: Voting = {
+      id: p.id,
+      version: p.version,
+      pointer: { version: p.version, hash: p.manifest, manifest, branch: p.branch },
+      participants: p.participants,
+      voted: false,
+      committed: false,
+    }
     this.#voting = voting
     this.source.setTarget(manifest)
     let record: TxRecord
@@ -244,12 +248,11 @@ export class Member {
     }
     if (decision.excluded.includes(this.#options.id)) {
       // Excluded while paused (a long GC, SIGSTOP): what it validated is not what counted.
-      voting.excluded = true
       tx.abort({ code: 'HR_FLEET_EXCLUDED', message: `this member's lease expired before version ${voting.version} committed; it validates the committed version again`, plugin: 'fleet' })
       return
     }
     voting.committed = true
-    tx.emit({ type: 'fleet:committed', paths: [], proposal: voting.id, fleetVersion: voting.version, branch: voting.pointer.branch, excluded: decision.excluded, participants: [] })
+    tx.emit({ type: 'fleet:committed', paths: [], proposal: voting.id, fleetVersion: voting.version, branch: voting.pointer.branch, excluded: decision.excluded, participants: voting.participants })
   }
 
   async #castVote(id: string, version: number, ack: boolean, problems: readonly Problem[]): Promise<string> {
@@ -352,10 +355,6 @@ export class Member {
     }
   }
 
-  /** Redis time now, as last measured. */
-  redisNow(): number {
-    return Date.now() + this.#offset
-  }
 }
 
 /** The pointer a member with `labels` follows: the newest branch targeting it, else the main line. */

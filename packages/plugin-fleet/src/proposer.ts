@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Decisions } from './decisions.js'
 import { FleetProposalError } from './errors.js'
 import type { Follower } from './follow.js'
 import { isFleetTx, type FleetKernel, type Tx } from './kernel-adapter.js'
-import { describeAbort, desired } from './member.js'
+import { describeAbort } from './member.js'
 import type { ResolvedFleetOptions } from './options.js'
 import { encodeManifest, sha256, type FleetStore } from './store.js'
 import type { AbortDetails, Labels, ManifestEntry, Pointer } from './types.js'
@@ -23,6 +25,11 @@ export interface PublishInput {
   readonly target?: Labels
   readonly branch?: string
   readonly promotes?: string
+  /**
+   * Reads a file of `files` again when Redis lost its blob (a restart without persistence):
+   * resolves with its bytes, which must still hash as listed.
+   */
+  reread?(path: string): Promise<Buffer>
   /** Called once the proposal is open, before the votes are in. */
   onProposed?(proposal: { id: string; version: number; participants: readonly string[] }): void
   readonly signal?: AbortSignal
@@ -86,6 +93,7 @@ export class Proposer {
         blobs,
         ...(this.#base === undefined || tx.reason === 'initial' ? {} : { base: this.#base }),
         signal: tx.signal,
+        reread: (path) => readFile(join(this.#kernel.root, path)),
         onProposed: (p) =>
           this.#kernel.emit({ type: 'fleet:proposed', paths: [], proposal: p.id, fleetVersion: p.version, participants: p.participants, branch: this.#options.branch }),
       })
@@ -131,6 +139,11 @@ export class Proposer {
       this.#decisions.seen(await this.#store.settle(reply.open))
       reply = await this.#propose(manifest, input, target, branch, base)
     }
+    if (reply.result === 'missing' && input.reread) {
+      // Redis lost blobs it held (no persistence, or flushed): upload every file again, once.
+      await this.#store.putBlobs(await Promise.all([...input.files].map(([path, entry]) => this.#reread(input, path, entry.hash))))
+      reply = await this.#propose(manifest, input, target, branch, base)
+    }
     if (reply.result === 'stale') {
       this.#base = reply.current
       throw new FleetProposalError('stale', `the fleet is at version ${reply.current}, not at the base ${base} this change was made on`, {
@@ -153,6 +166,19 @@ export class Proposer {
     return decision.state === 'committed'
       ? { state: 'committed', proposal: reply.id, version: decision.version, participants: reply.participants, excluded: decision.excluded }
       : { state: 'aborted', proposal: reply.id, version: decision.version, participants: reply.participants, abort: decision.abort }
+  }
+
+  async #reread(input: PublishInput, path: string, hash: string): Promise<Buffer> {
+    const known = input.blobs.get(hash)
+    if (known) return known
+    const bytes = await (input.reread as (path: string) => Promise<Buffer>)(path)
+    if (sha256(bytes) !== hash) {
+      throw new FleetProposalError('missing', `${path} changed on disk since it was validated, and Redis lost the version that was`, {
+        path,
+        hint: 'Nothing to do: the next transaction publishes the file as it is now.',
+      })
+    }
+    return bytes
   }
 
   #propose(manifest: string, input: PublishInput, target: Labels, branch: string, base: number) {
@@ -184,12 +210,6 @@ export class Proposer {
       promotes: name,
       ...(onProposed ? { onProposed } : {}),
     })
-  }
-
-  /** The line this proposer publishes to, as the fleet holds it now. */
-  async line(): Promise<Pointer | undefined> {
-    const snapshot = await this.#store.snapshot()
-    return Object.keys(this.#options.target).length > 0 ? desired(snapshot, this.#options.target) : snapshot.current
   }
 
   #ensureFollower(): void {

@@ -182,14 +182,17 @@ if open then return cjson.encode({ result = 'busy', open = open }) end
 
 local cur = decode(redis.call('GET', K_CURRENT))
 local baseline = cur and cur.version or 0
+local known = cur ~= nil
 if branch ~= '' then
   local b = decode(redis.call('HGET', K_BRANCHES, branch))
-  if b then baseline = b.version end
+  if b then baseline = b.version; known = true end
 end
 if promotes ~= '' and not redis.call('HEXISTS', K_BRANCHES, promotes) then
   return cjson.encode({ result = 'unknown-branch', branch = promotes })
 end
-if base >= 0 and base ~= baseline then
+-- A line with nothing committed (a new fleet, or a new epoch after Redis lost its data) has no
+-- base to be stale against.
+if base >= 0 and known and base ~= baseline then
   return cjson.encode({ result = 'stale', current = baseline })
 end
 

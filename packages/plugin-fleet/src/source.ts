@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { FileChange, Fingerprint } from '@hotreload/core'
+import { FleetError } from './errors.js'
 import type { ChangeSource, Reconciled } from './kernel-adapter.js'
 import type { FleetStore } from './store.js'
 import type { Manifest } from './types.js'
@@ -106,7 +107,9 @@ export class FleetSource implements ChangeSource {
   async read(change: FileChange): Promise<Buffer> {
     const bytes = this.#bytes.get(change.path)
     if (bytes && change.fingerprint && change.kind !== 'deleted') return bytes
-    if (change.kind === 'deleted' || !change.fingerprint) throw new Error(`${change.path} was deleted: it has no content to read`)
+    if (change.kind === 'deleted' || !change.fingerprint) {
+      throw new FleetError('HR_FLEET_READ_DELETED', `${change.path} was deleted: it has no content to read`, { path: change.path, hint: 'Check change.kind before reading.' })
+    }
     // Released already (a late read): fetch again, checked against the same hash.
     return this.#store.getBlob(change.fingerprint.hash, change.path)
   }

@@ -167,3 +167,63 @@ test('hotreload fleet status --json shows the committed version, members with la
   assert.match(text.stdout, /committed: version 1/)
   assert.match(text.stdout, /m1 {2}version 1 {2}\[zone=a\]/)
 })
+
+test('a late joiner whose own validation rejects the committed version keeps nothing loaded and reports itself diverged', async (t) => {
+  if (skipUnlessReady(t)) return
+  const fleet = await startFleet(t)
+  await fleet.member('m1')
+  const proposer = await fleet.proposer(app(50))
+  await fleet.allAt(['m1'], 1)
+  const strict = await fleet.member('strict', { maxLimit: 10 })
+  const diverged = await strict.waitEvent((e) => e.type === 'fleet:diverged', 'the diverged event')
+  assert.equal(diverged['wanted'], 1)
+  assert.equal(diverged['fleetVersion'], 0)
+  assert.equal((diverged['problems'] as { path?: string }[])[0]?.path, 'config/app.json')
+  await waitFor(async () => (await fleet.members()).find((m) => m.id === 'strict')?.info?.state === 'diverged', { timeoutMs: 60_000, message: 'strict listed as diverged' })
+  // A version it accepts brings it back.
+  assert.equal((await proposer.save(app(5))).type, 'applied')
+  await fleet.allAt(['m1', 'strict'], 2)
+  assert.equal((await fleet.members()).find((m) => m.id === 'strict')?.info?.state, 'ok')
+})
+
+test('hotreload fleet publish validates the files here, publishes them, prints every vote and the commit', async (t) => {
+  if (skipUnlessReady(t)) return
+  const fleet = await startFleet(t)
+  await Promise.all([fleet.member('m1'), fleet.member('m2')])
+  const publisher = await fleet.publisherProject(app(3))
+  const run = publisher.start()
+  const code = await run.exit()
+  const out = run.stdout.join('\n')
+  assert.equal(code, 0, `${out}\n${run.stderr.join('\n')}`)
+  assert.match(out, /proposed version 1 \(.+\) to m1, m2|proposed version 1 \(.+\) to m2, m1/)
+  assert.match(out, /m1: ACK\n\s+m2: ACK/)
+  assert.match(out, /committed version 1/)
+  await fleet.allAt(['m1', 'm2'], 1)
+  // The same files again: nothing to publish.
+  const again = publisher.start()
+  assert.equal(await again.exit(), 0)
+  assert.match(again.stdout.join('\n'), /nothing to publish: the fleet already holds these files as version 1/)
+})
+
+test('Redis lost its data: a new epoch starts, version numbers go on above the members\', the proposer uploads what was lost', async (t) => {
+  if (skipUnlessReady(t)) return
+  const fleet = await startFleet(t)
+  await Promise.all([fleet.member('m1'), fleet.member('m2')])
+  const proposer = await fleet.proposer({ ...app(1), 'config/extra.json': '{ "a": 1 }\n' })
+  await fleet.allAt(['m1', 'm2'], 1)
+  assert.equal((await proposer.save(app(2))).type, 'applied')
+  await fleet.allAt(['m1', 'm2'], 2)
+  const before = await fleet.store.snapshot()
+  await fleet.redis.client().flushall()
+  // The members register again with the version they serve; the counter starts above it.
+  await waitFor(async () => (await fleet.members()).length === 2, { timeoutMs: 60_000, message: 'the members back in the new epoch' })
+  const after = await fleet.store.snapshot()
+  assert.notEqual(after.epoch, before.epoch)
+  assert.equal(after.current, undefined)
+  assert.ok(after.seq >= 2, `version counter ${after.seq}`)
+  // config/extra.json did not change, but its blob is gone: the proposer reads it again.
+  const end = await proposer.save(app(3))
+  assert.equal(end.type, 'applied', JSON.stringify(end))
+  await fleet.allAt(['m1', 'm2'], 3)
+  assert.equal((await fleet.store.snapshot()).current?.version, 3)
+})
