@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { repoRoot } from './cli.js'
 
 export const run = promisify(execFile)
-export const PACKAGES = ['core', 'plugin-config', 'plugin-templates', 'plugin-assets', 'plugin-backup']
+export const PACKAGES = ['core', 'plugin-config', 'plugin-templates', 'plugin-assets', 'plugin-backup', 'plugin-browser', 'plugin-fleet']
 /**
  * What the fresh projects need besides the READMEs' own install lines: the compiler that
  * type-checks the snippets, in the versions the repository uses.
