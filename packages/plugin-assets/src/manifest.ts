@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename } from 'node:fs/promises'
-import { basename, dirname, join, posix } from 'node:path'
+import { dirname, posix } from 'node:path'
+import { tempPathFor } from '@hotreload/core'
 import type { Manifest, ManifestEntry } from './types.js'
 
 /**
@@ -40,11 +40,6 @@ export function freezeManifest(entries: ReadonlyMap<string, ManifestEntry>): Man
   const out: Record<string, ManifestEntry> = {}
   for (const key of [...entries.keys()].sort(compareKeys)) out[key] = Object.freeze({ ...(entries.get(key) as ManifestEntry) })
   return Object.freeze(out)
-}
-
-/** The dot-prefixed temp name used next to `path`, hidden from the default ignore globs. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
 /**
