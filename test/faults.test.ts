@@ -99,7 +99,7 @@ test('a second writer on a root is refused with the pid holding the lock; read-o
 
   const second = await runCli([], p.root, 60_000)
   assert.equal(second.code, 2, second.stdout + second.stderr)
-  assert.match(second.stderr, new RegExp(`hotreload process ${first.child.pid} .*is already writing at .*writer\\.lock`))
+  assert.match(second.stderr, new RegExp(`writer\\.lock: hotreload process ${first.child.pid} \\(started [^)]+\\) is already writing at `))
   assert.match(second.stderr, new RegExp(`kill ${first.child.pid}`), 'the hint says what to do')
 
   const prune = await runCli(['backup', 'prune', '--keep-versions', '1'], p.root, 60_000)

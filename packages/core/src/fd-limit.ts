@@ -32,10 +32,12 @@ export function isFdLimit(error: unknown): boolean {
 
 type Listener = (error: FdLimitError) => void
 const listeners = new Set<Listener>()
-let exhausted = false
+// Reads contending for a few free descriptors fail and succeed in turn: one notice per 10 s.
+const NOTICE_EVERY_MS = 10_000
+let lastNotice = -Infinity
 
 /**
- * Hears about the start of each shortage of descriptors (once per shortage, not once per file),
+ * Hears about each shortage of descriptors (at most once per 10 s, not once per file),
  * with an error that says what hit it and how to raise the limit. Returns the unsubscribe.
  */
 export function onFdLimit(listener: Listener): () => void {
@@ -53,14 +55,12 @@ export async function retryOnFdLimit<T>(what: string, op: () => Promise<T>): Pro
   let wait = FIRST_WAIT_MS
   for (;;) {
     try {
-      const result = await op()
-      exhausted = false
-      return result
+      return await op()
     } catch (error) {
       if (!isFdLimit(error)) throw error
       const code = (error as NodeJS.ErrnoException).code as string
-      if (!exhausted) {
-        exhausted = true
+      if (Date.now() - lastNotice >= NOTICE_EVERY_MS) {
+        lastNotice = Date.now()
         const notice = new FdLimitError(`${what}: waiting for descriptors to free up`, code, error)
         for (const listener of [...listeners]) listener(notice)
       }

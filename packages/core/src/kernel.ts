@@ -1,3 +1,4 @@
+import { sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { ChangeSource } from './changes.js'
 import { claimFiles } from './claim-files.js'
@@ -153,8 +154,11 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     },
     sweepTemps: (dir: string, sweepOptions?: { readonly recursive?: boolean }) => sweep(dir, sweepOptions?.recursive === true),
   })
+  // Directories swept whole: a plugin directory inside one (backups under .hotreload) is done.
+  const swept: string[] = []
   async function sweep(dir: string, recursive: boolean): Promise<number> {
-    if (resolved.dryRun) return 0
+    if (resolved.dryRun || swept.some((d) => dir === d || dir.startsWith(d + sep))) return 0
+    if (recursive) swept.push(dir)
     try {
       const removed = await sweepTemps(dir, { recursive })
       if (removed.length > 0) log.warn(`removed ${removed.length} temp file(s) an interrupted run left in ${dir}`)

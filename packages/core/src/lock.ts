@@ -214,7 +214,8 @@ function ticksOf(pid: number): { ticks?: number } {
 function lockedError(path: string, root: string, holder: Holder): LockedError {
   const self = holder.pid === process.pid && holder.host === hostname()
   const who = self ? `this process (pid ${holder.pid}) already runs a writing hotreload instance` : `hotreload process ${holder.pid}${holder.host === hostname() ? '' : ` on host ${holder.host}`} (started ${holder.startedAt}) is already writing`
-  return new LockedError(`${who} at ${root}: it holds the writer lock ${path}`, holder.pid, {
+  // The lock file is the error's path, printed before the message.
+  return new LockedError(`${who} at ${root}`, holder.pid, {
     path,
     hint: self
       ? 'close() the other instance first, or create this one with dryRun: true to only read.'

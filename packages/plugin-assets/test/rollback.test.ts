@@ -24,7 +24,8 @@ function failingApply(probe?: () => Promise<void>): Plugin {
 
 /** The framework's own files (`state.json`, the committed version) are not the plugin's. */
 async function ownFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => n !== 'state.json').sort()
+  // The core's own files: the last version, and the writer lock of the running instance.
+  return (await readdir(dir)).filter((n) => n !== 'state.json' && n !== 'writer.lock').sort()
 }
 
 async function listTree(dir: string): Promise<string[]> {
