@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { access, readdir, readFile, utimes } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { test } from 'node:test'
-import { createHotReload, defineReloadHandler, LockedError, tempPathFor, type Plugin } from '@hotreload/core'
+import { createHotReload, defineReloadHandler, LockedError, tempPathFor, type HotReloadEvent, type Plugin, type Problem } from '@hotreload/core'
 import { sweepTemps } from '../src/sweep.js'
 import { makeTempProject } from '../../../test/helpers/index.js'
 import { startInstance } from '../../../test/helpers/instance.js'
@@ -16,6 +16,8 @@ const exists = (path: string) =>
     () => true,
     () => false,
   )
+
+const problemsOf = (event: HotReloadEvent): readonly Problem[] => (event.type === 'rejected' ? event.problems : [])
 
 /** The pid of a process that ran and has exited. */
 async function deadPid(): Promise<number> {
@@ -140,7 +142,7 @@ test('a detect tap that throws is a problem naming the file; a validate tap that
   failDetect = true
   const detected = await edit('conf/a.json', '{"v":2}')
   assert.equal(detected.type, 'rejected')
-  const detectProblem = (detected as { problems: { plugin: string; path?: string; message: string }[] }).problems[0]
+  const detectProblem = problemsOf(detected)[0]
   assert.equal(detectProblem?.plugin, 'detector')
   assert.equal(detectProblem?.path, 'conf/a.json')
   assert.match(detectProblem?.message ?? '', /detect exploded/)
@@ -148,11 +150,11 @@ test('a detect tap that throws is a problem naming the file; a validate tap that
 
   const thrown = await edit('bad/y.txt', 'boom')
   assert.equal(thrown.type, 'rejected')
-  const thrownProblem = (thrown as { problems: { plugin: string; path?: string }[] }).problems.find((p) => p.plugin === 'thrower')
+  const thrownProblem = problemsOf(thrown).find((p) => p.plugin === 'thrower')
   assert.equal(thrownProblem?.path, 'bad/y.txt')
 
   const slow = await edit('slow/x.txt', 'hang')
   assert.equal(slow.type, 'rejected')
-  const timeout = (slow as { problems: { code: string; path?: string }[] }).problems.find((p) => p.code === 'HR_STAGE_TIMEOUT')
+  const timeout = problemsOf(slow).find((p) => p.code === 'HR_STAGE_TIMEOUT')
   assert.equal(timeout?.path, 'slow/x.txt')
 })
