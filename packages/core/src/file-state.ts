@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
+import { retryOnFdLimit } from './fd-limit.js'
 import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
 import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
@@ -223,7 +224,7 @@ async function probe(absolute: string, inlineLimit: number): Promise<Probe> {
     if (onPath === undefined || !onPath.isFile()) return MISSING
     let handle: FileHandle | undefined
     try {
-      handle = await open(absolute, 'r')
+      handle = await retryOnFdLimit(`reading ${absolute}`, () => open(absolute, 'r'))
       const before = await handle.stat()
       const read = before.size <= inlineLimit ? await readAll(handle) : await hashAll(handle)
       const after = await handle.stat()

@@ -7,6 +7,8 @@ export { createStagingKey, type KernelHooks, type StagingKey, type Transaction }
 export { EVENT_TYPES } from './events.js'
 export { STAGES } from './record.js'
 export { writeFileAtomic, type WriteAtomicOptions } from './write-atomic.js'
+export { tempPathFor } from './sweep.js'
+export { LockedError } from './lock.js'
 export * from './errors.js'
 export { redactSecrets, redactValue, REDACTED } from './redact.js'
 export { metricsHandler } from './metrics.js'

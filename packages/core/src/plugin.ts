@@ -99,6 +99,13 @@ export interface Kernel {
   history(): readonly TransactionRecord[]
   /** Runs `fn` when the instance closes; plugins release their resources here. Returns its removal. */
   onClose(fn: () => void | Promise<void>): () => void
+  /**
+   * Removes the temp files (named by `tempPathFor`) that an interrupted run left in `dir`, a
+   * directory the plugin writes to; call it from `apply(kernel)`. The kernel holds the root's
+   * writer lock by then, so no other writer's temps are in flight. A dry run removes nothing.
+   * Resolves with the number of files removed; a failure is a warning, never a rejection.
+   */
+  sweepTemps(dir: string, options?: { readonly recursive?: boolean }): Promise<number>
 }
 
 /** Counters since start. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { ChangeSource, FileChange } from './changes.js'
 import { toProblem, type ErrorInfo } from './errors.js'
+import { FdLimitError } from './fd-limit.js'
 import type { EventInput, PluginEvent } from './events.js'
 import type { KernelHooks } from './hooks.js'
 import { makeRecord, runStages, summarize } from './lifecycle.js'
@@ -173,7 +174,8 @@ export class TransactionQueue {
         reportError: this.deps.reportError,
       })
       for (const { path, error } of reconciled.unreadable) {
-        tx.addProblem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
+        // Out of descriptors is about the process, not the file: keep that error's code and hint.
+        tx.addProblem(error instanceof FdLimitError ? toProblem(error, 'core', path) : { ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
       }
       // The initial load runs its hooks even with no file at all: a plugin must be able to say
       // that something it requires is missing (a config with a schema and no file, issue 13).
