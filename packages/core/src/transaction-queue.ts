@@ -175,7 +175,9 @@ export class TransactionQueue {
       for (const { path, error } of reconciled.unreadable) {
         tx.addProblem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
       }
-      if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
+      // The initial load runs its hooks even with no file at all: a plugin must be able to say
+      // that something it requires is missing (a config with a schema and no file, issue 13).
+      if (reason !== 'initial' && reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
         const resolved = inputPaths.filter((p) => this.carried.has(p))
         for (const p of inputPaths) this.carried.delete(p)

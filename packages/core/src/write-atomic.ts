@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
+/** Options of `writeFileAtomic`. */
 export interface WriteAtomicOptions {
   /** File mode for the new file, e.g. 0o600. Default 0o644. */
   readonly mode?: number
