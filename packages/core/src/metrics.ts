@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as prom from 'prom-client'
 import type { HotReload, Status } from './plugin.js'
 import { STAGES, type StageName, type TransactionRecord, type TransactionStatus } from './record.js'
 
-type Prom = typeof import('prom-client')
+type Prom = typeof prom
 
 /** What the metrics read at scrape time: the instance's status and counters. */
 export interface MetricsSource {
@@ -30,31 +31,16 @@ const STATUSES: readonly TransactionStatus[] = ['applied', 'rejected', 'rolled-b
 
 /**
  * Creates the metrics of one instance on a registry of its own (never prom-client's global one,
- * so two instances in a process, or a user's own metrics, never collide). prom-client is loaded
- * in the background: its load (about 0.1 s) overlaps the initial scan instead of adding to
- * startup, and records that finish before it is there are counted once it is.
+ * so two instances in a process, or a user's own metrics, never collide). prom-client is
+ * imported statically: a dynamic import() of it, started beside the initial scan to save its
+ * ~0.1 s load, stalled for minutes now and then under the tsx loader on a loaded machine.
  */
 export function createMetrics(source: MetricsSource): ReloadMetrics {
-  let backlog: (() => void)[] | undefined = []
-  let built: ReturnType<typeof build> | undefined
-  const ready = import('prom-client').then((prom) => {
-    built = build(prom, source)
-    for (const replay of backlog ?? []) replay()
-    backlog = undefined
-    return built.registry
-  })
-  // A failed load surfaces at the first scrape; it must not be an unhandled rejection before.
-  ready.catch(() => undefined)
+  const built = build(prom, source)
   return {
-    observe(record) {
-      if (built) built.observe(record)
-      else backlog?.push(() => built?.observe(record))
-    },
-    observeStage(stage, ms, plugin) {
-      if (built) built.observeStage(stage, ms, plugin)
-      else backlog?.push(() => built?.observeStage(stage, ms, plugin))
-    },
-    text: async () => (await ready).metrics(),
+    observe: built.observe,
+    observeStage: built.observeStage,
+    text: () => built.registry.metrics(),
   }
 }
 
@@ -158,8 +144,8 @@ export function metricsHandler(reloader: Pick<HotReload, 'metrics'>): (req: Inco
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('metrics: use GET\n')
       return
     }
-    Promise.all([reloader.metrics(), import('prom-client')]).then(
-      ([text, prom]) => {
+    reloader.metrics().then(
+      (text) => {
         res.writeHead(200, { 'content-type': prom.prometheusContentType, 'cache-control': 'no-store' })
         res.end(req.method === 'HEAD' ? undefined : text)
       },
