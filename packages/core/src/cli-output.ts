@@ -75,6 +75,9 @@ export function createPrinter({ json, color, verbosity = 'normal' }: { json: boo
         }
         sortProblems(event.problems).forEach((p) => out(problemLine(p)))
         return
+      case 'resolved':
+        out(`${paint('green', '✓ resolved')} ${event.paths.join(', ')}: back to the applied content, serving v${event.version}`)
+        return
       case 'error':
         err(`${paint('red', 'error')} ${formatLocated(event.error)}`)
         return
