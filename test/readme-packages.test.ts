@@ -9,7 +9,7 @@ import { commands, readSnippets, type Snippet } from './helpers/snippets.js'
 
 let packed: Packed
 before(async () => {
-  packed = await packAll()
+  packed = await packAll({ build: false })
 })
 after(() => packed.remove())
 

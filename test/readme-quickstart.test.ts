@@ -10,7 +10,7 @@ import { commands, readSnippets } from './helpers/snippets.js'
 
 let packed: Packed
 before(async () => {
-  packed = await packAll()
+  packed = await packAll({ build: false })
 })
 after(() => packed.remove())
 

@@ -103,10 +103,6 @@ export function createPrinter({ json, color, verbosity = 'normal' }: { json: boo
     info(message: string) {
       if (!json && !quiet) err(paint('dim', message))
     },
-    /** A line for people that is good news (a rejection resolved); not printed with --json or --quiet. */
-    notice(message: string) {
-      if (!json && !quiet) out(message)
-    },
     summary(ok: boolean, last: TransactionRecord | undefined) {
       if (json) return
       const files = last?.changes.length ?? 0

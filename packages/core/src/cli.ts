@@ -267,14 +267,11 @@ async function watch(options: HotReloadOptions, printer: Printer): Promise<numbe
   const report = (error: unknown) => printer.fatal(error, 'unexpected error (still running)')
   process.on('unhandledRejection', report)
   process.on('uncaughtException', report)
-  const resolved = followRejections(printer)
-  const reloader = await start(options, printer, true, resolved.event)
+  const reloader = await start(options, printer, true)
   if (typeof reloader === 'number') return reloader
-  resolved.attach(reloader)
   return new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       printer.info(`${signal}: closing`)
-      resolved.stop()
       reloader.close().then(
         () => done(0),
         (error: unknown) => {
@@ -286,60 +283,6 @@ async function watch(options: HotReloadOptions, printer: Printer): Promise<numbe
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-}
-
-const RESOLVED_POLL_MS = 200
-
-/**
- * After a rejection, notices when the rejected files are put back to the bytes that are applied:
- * no transaction runs for that (nothing changed), so without this line the screen would still end
- * with "rejected". Resolved means: a later batch of file events came in, and none of the rejected
- * paths is pending any more, while no transaction ran since the rejection.
- */
-function followRejections(printer: Printer) {
-  let reloader: HotReload | undefined
-  let open: { paths: readonly string[]; version: number; batches: number; transactions: number } | undefined
-  let timer: NodeJS.Timeout | undefined
-  const stopTimer = () => {
-    if (timer) clearInterval(timer)
-    timer = undefined
-  }
-  const poll = () => {
-    const status = reloader?.status()
-    if (!status || !open || status.busy || status.closed) return
-    if (status.counters.transactions !== open.transactions) {
-      open = undefined
-      stopTimer()
-      return
-    }
-    if (status.counters.batches === open.batches || open.paths.some((p) => status.pending.includes(p))) return
-    printer.notice(`✓ resolved: ${open.paths.join(', ')} back to the content of v${open.version}; nothing is rejected any more`)
-    open = undefined
-    stopTimer()
-  }
-  const arm = () => {
-    if (!reloader || !open || timer) return
-    timer = setInterval(poll, RESOLVED_POLL_MS)
-    timer.unref()
-  }
-  return {
-    event(e: HotReloadEvent) {
-      if (e.type === 'rejected') {
-        const counters = reloader?.status().counters
-        open = { paths: e.paths, version: e.version, batches: counters?.batches ?? 0, transactions: counters?.transactions ?? 1 }
-        arm()
-      } else if (e.type === 'applied' || e.type === 'rolled-back') {
-        open = undefined
-        stopTimer()
-      }
-    },
-    attach(instance: HotReload) {
-      reloader = instance
-      if (open) open = { ...open, batches: instance.status().counters.batches, transactions: instance.status().counters.transactions }
-      arm()
-    },
-    stop: stopTimer,
-  }
 }
 
 function readVersion(): string {
