@@ -150,6 +150,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     version: () => queue.version,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     onClose(fn: () => void | Promise<void>) {
       closeHandlers.add(fn)
       return () => void closeHandlers.delete(fn)

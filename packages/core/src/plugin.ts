@@ -97,6 +97,8 @@ export interface Kernel {
   status(): Status
   /** Recent transaction records, as `HotReload.history()`. */
   history(): readonly TransactionRecord[]
+  /** The instance's metrics in the Prometheus text format, as `HotReload.metrics()`. */
+  metrics(): Promise<string>
   /** Runs `fn` when the instance closes; plugins release their resources here. Returns its removal. */
   onClose(fn: () => void | Promise<void>): () => void
   /**

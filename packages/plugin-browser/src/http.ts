@@ -15,6 +15,7 @@ export interface Endpoints {
   runId(): string
   version(): number
   status(): StatusView
+  metrics(): Promise<string>
   reload(force: boolean): Promise<{ record: TransactionRecord; view: ResultView }>
   log(message: string): void
 }
@@ -78,6 +79,10 @@ export function createHandler(prefix: string, endpoints: () => Endpoints | undef
       case 'status':
         if (method !== 'GET') return notAllowed(res, 'GET')
         return json(res, 200, ep.status())
+      case 'metrics':
+        // The instance's Prometheus metrics, for a scrape of the dev server (issue 16).
+        if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET')
+        return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await ep.metrics())
       case 'reload': {
         if (method !== 'POST') return notAllowed(res, 'POST')
         const token = req.headers['x-hotreload-token'] ?? url.searchParams.get('token')

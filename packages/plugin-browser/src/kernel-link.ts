@@ -23,6 +23,10 @@ export interface KernelLink {
   onTransaction(listener: (ended: EndedTransaction) => void): () => void
   /** Calls `listener` for every `error` event. Returns its removal. */
   onError(listener: (error: ErrorInfo, paths: readonly string[]) => void): () => void
+  /** Calls `listener` when the files of a failed batch are put back to the applied bytes. Returns its removal. */
+  onResolved(listener: (paths: readonly string[]) => void): () => void
+  /** The instance's metrics, Prometheus text format. */
+  metrics(): Promise<string>
   onClose(fn: () => void | Promise<void>): () => void
 }
 
@@ -75,6 +79,8 @@ export function linkKernel(kernel: Kernel, plugin: string): KernelLink {
       errorListeners.add(listener)
       return () => void errorListeners.delete(listener)
     },
+    onResolved: (listener) => kernel.on('resolved', (event) => listener(event.paths)),
+    metrics: () => kernel.metrics(),
     onClose: (fn) => kernel.onClose(fn),
   }
 }

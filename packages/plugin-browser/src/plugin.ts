@@ -71,6 +71,7 @@ class BrowserPluginInstance implements BrowserPlugin {
       runId: () => link.runId,
       version: () => link.version(),
       status: () => this.#status(),
+      metrics: () => link.metrics(),
       reload: async (force) => {
         const record = await link.reload(force ? { force } : {})
         return { record, view: toResultView(record, scrub) }
@@ -82,6 +83,10 @@ class BrowserPluginInstance implements BrowserPlugin {
 
     link.onTransaction((ended) => this.#forward(ended))
     link.onError((error) => hub.broadcast({ type: 'error', ...base(), error: toErrorView(error, scrub) }))
+    link.onResolved((paths) => {
+      state.last = null
+      hub.broadcast({ type: 'resolved', ...base(), paths })
+    })
     link.onClose(() => this.close())
 
     // A dry run (`hotreload check`, read-only commands) serves no page: it opens no port either.

@@ -181,6 +181,14 @@ export interface AbortedMessage extends MessageBase, Omit<ResultView, 'version'>
 export interface UnchangedMessage extends MessageBase, Omit<ResultView, 'version'> {
   readonly type: 'unchanged'
 }
+/**
+ * The files a rejected (or aborted, or rolled-back) batch left pending are back to the applied
+ * bytes: no transaction ran, and nothing is rejected any more (the kernel's `resolved` event).
+ */
+export interface ResolvedMessage extends MessageBase {
+  readonly type: 'resolved'
+  readonly paths: readonly string[]
+}
 export interface ErrorMessage extends MessageBase {
   readonly type: 'error'
   readonly error: ErrorView
@@ -189,7 +197,7 @@ export interface HeartbeatMessage extends MessageBase {
   readonly type: 'heartbeat'
 }
 
-export type ServerMessage = HelloMessage | AppliedMessage | RejectedMessage | RolledBackMessage | AbortedMessage | UnchangedMessage | ErrorMessage | HeartbeatMessage
+export type ServerMessage = HelloMessage | AppliedMessage | RejectedMessage | RolledBackMessage | AbortedMessage | UnchangedMessage | ResolvedMessage | ErrorMessage | HeartbeatMessage
 
 /** What `GET <prefix>/status` answers. */
 export interface StatusView {

@@ -86,6 +86,19 @@ browserTest('a broken YAML shows the error with file:line:column, and fixing the
   await waitFor(async () => !(await toasts(late.page)).some((x) => x.kind === 'error'), { message: 'the late page\'s error toast to clear' })
 })
 
+browserTest('putting a broken file back to its applied bytes clears the error, with no transaction and no reload', async (t, browser) => {
+  const app = await startExample(t)
+  const { page } = await openPage(t, browser, app.url)
+  const good = await readFile(app.project.path('config/workflows.yaml'), 'utf8')
+  await app.project.save('config/workflows.yaml', 'title: Workflows\ntitle: Twice\nworkflows: []\n')
+  await waitFor(async () => (await toasts(page)).find((x) => x.kind === 'error'), { message: 'the error toast' })
+  await page.evaluate(() => ((window as unknown as { __notReloaded: boolean }).__notReloaded = true))
+  await app.project.save('config/workflows.yaml', good)
+  await waitFor(async () => !(await toasts(page)).some((x) => x.kind === 'error'), { message: 'the error toast to clear on the revert' })
+  assert.equal(await page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded), true)
+  assert.deepEqual(await listItems(page), ['Onboarding (3 steps)', 'Invoicing (5 steps)'])
+})
+
 browserTest('a schema violation shows its keyPath and rule', async (t, browser) => {
   const app = await startExample(t)
   const { page } = await openPage(t, browser, app.url)

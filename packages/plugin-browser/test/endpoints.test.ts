@@ -4,6 +4,7 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { Type } from '@sinclair/typebox'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { WebSocket } from 'ws'
 import { createHotReload, OptionsError, type HotReload, type Plugin } from '@hotreload/core'
 import config from '@hotreload/plugin-config'
@@ -280,6 +281,18 @@ test('GET /status reports version, run id, last transaction, counters, plugins a
   assert.ok(status.plugins.includes('config'))
   assert.equal(status.clients, 1)
   assert.ok(!res.body.includes(s.project.root))
+})
+
+test('GET /metrics serves the instance\'s Prometheus metrics, which a real text parser reads', async (t) => {
+  const s = await start(t)
+  const res = await call(s.port, 'GET', '/__hotreload/metrics')
+  assert.equal(res.status, 200)
+  assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/)
+  const families = parsePrometheusTextFormat(res.body) as unknown as { name: string; metrics: { value?: string; labels?: Record<string, string> }[] }[]
+  const transactions = families.find((f) => f.name === 'hotreload_transactions_total')
+  assert.ok(transactions, `families: ${families.map((f) => f.name).join(', ')}`)
+  assert.ok(transactions.metrics.some((m) => m.labels?.['status'] === 'applied' && Number(m.value) >= 1))
+  assert.equal((await call(s.port, 'POST', '/__hotreload/metrics')).status, 405)
 })
 
 test('the handler passes other requests to next (express / connect), answers 404 without next, and serves the client', async (t) => {

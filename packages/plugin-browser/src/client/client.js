@@ -139,6 +139,11 @@ function onEvent(message, info) {
     case 'unchanged':
       ui.clearError()
       return
+    case 'resolved':
+      // The broken files are back to what is applied: nothing is rejected any more.
+      ui.clearError()
+      ui.success(`✓ ${message.paths.join(', ')} back to v${message.version}`)
+      return
     default:
       showFailure(message)
   }
