@@ -32,7 +32,7 @@ const args = [
   '--import', 'tsx',
   '--test',
   '--test-concurrency=2',
-  '--test-timeout=240000',
+  '--test-timeout=420000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', '--test-reporter-destination=' + join(root, '.test-report.tap'),
   ...files,
