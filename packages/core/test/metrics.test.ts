@@ -109,9 +109,14 @@ test('a scrape over HTTP through metricsHandler parses as Prometheus text, label
   t.after(() => project.cleanup())
   const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], watch: false, audit: false, plugins: [outcomesPlugin()] })
   t.after(() => reloader.close())
-  // A second instance in the same process: its own registry, its own numbers.
-  const other = await createHotReload({ root: project.root, include: ['conf/a.json'], watch: false, audit: false })
-  t.after(() => other.close())
+  // A second instance in the same process (on a root of its own: one writer per root): its own
+  // registry, its own numbers.
+  const otherProject = await makeTempProject({ 'conf/a.json': '{"n":1}' })
+  const other = await createHotReload({ root: otherProject.root, include: ['conf/a.json'], watch: false, audit: false })
+  t.after(async () => {
+    await other.close()
+    await otherProject.cleanup()
+  })
   await project.write('conf/b.json', '{"problem":"no"}')
   await reloader.reload({ paths: ['conf/b.json'] })
 
