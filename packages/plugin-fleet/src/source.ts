@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { FileChange, Fingerprint } from '@hotreload/core'
+import { mapLimit, type FileChange, type Fingerprint } from '@hotreload/core'
 import { FleetError } from './errors.js'
 import type { ChangeSource, Reconciled } from './kernel-adapter.js'
 import type { FleetStore } from './store.js'
@@ -141,15 +141,3 @@ export class FleetSource implements ChangeSource {
   }
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
