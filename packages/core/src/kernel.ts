@@ -218,6 +218,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     }
   } catch (error) {
     stopFdNotices()
+    runState.close()
     writer.lock?.release()
     throw error
   }
@@ -250,6 +251,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
           }
         }
         await observed.close()
+        runState.close()
         writer.lock?.release()
         bus.close()
       })()
