@@ -190,16 +190,25 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       await plugin.apply(kernel)
     }
     applying = undefined
-    // The watcher's scan (chokidar lists and watches every directory) and the initial load both
-    // wait on the file system: started together, ready comes after the slower of the two rather
-    // than after their sum (issue 11). An event during the load queues behind it, and a file
-    // written while both run is seen by one or the other.
+    // The watcher's scan (chokidar lists and watches every directory) and the initial load's
+    // reads both wait on the file system: overlapped, ready comes after the slower of the two
+    // rather than after their sum (issue 11). An event during the load queues behind it, and a
+    // file written while both run is seen by one or the other. The watcher starts once the load
+    // has listed the tree: a listing that ran out of descriptors (EMFILE, waited out in
+    // fd-limit.ts) is over by then, and the reads that follow hold one descriptor at a time.
     starting = true
     const onBatch = (paths: string[]): void => queue.watched(paths)
     const watchFiles = resolved.watch && source === files
+    let listed!: (ok: boolean) => void
+    const afterListing = new Promise<boolean>((resolve) => (listed = resolve))
+    const loading = queue.initial(() => listed(true))
+    // A load that fails before its listing ends starts no watcher.
+    loading.catch(() => listed(false))
     const [loaded, watching] = await Promise.allSettled([
-      queue.initial(),
-      watchFiles ? startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') }) : Promise.resolve(undefined),
+      loading,
+      watchFiles
+        ? afterListing.then((ok) => (!ok ? undefined : startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })))
+        : Promise.resolve(undefined),
     ])
     starting = false
     if (watching.status === 'rejected') {
