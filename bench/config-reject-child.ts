@@ -3,7 +3,8 @@
  * alone: `node --expose-gc --conditions=source --import tsx config-reject-child.ts <json|yaml|toml> <file> <plugin|parser>`.
  * `plugin` runs what plugin-config runs on a file's bytes (UTF-8 check, nesting pre-scan,
  * parser, checks, sanitize); `parser` runs the format's parser alone, as plugin-config did
- * before the pre-scan. Prints one JSON line: { ms, rssGrowthMb, heapGrowthMb, outcome }.
+ * before the pre-scan. Prints one JSON line: { ms, cpuMs, rssGrowthMb, heapGrowthMb, outcome } (CPU time
+ * says what the work costs when other processes share the machine's cores; ms is wall time).
  */
 import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
@@ -22,6 +23,7 @@ const rssBefore = process.memoryUsage().rss
 const heapBefore = process.memoryUsage().heapUsed
 const peakBefore = process.resourceUsage().maxRSS * 1024
 
+const cpuBefore = process.cpuUsage()
 const started = performance.now()
 let outcome: string
 try {
@@ -46,11 +48,12 @@ try {
   outcome = `threw ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`
 }
 const ms = performance.now() - started
+const cpu = process.cpuUsage(cpuBefore)
 const heapAfter = process.memoryUsage().heapUsed
 const peakAfter = process.resourceUsage().maxRSS * 1024
 // Peak RSS during the work above the RSS before it (when the work did not raise the process's
 // peak, the growth was at most the earlier peak's margin, reported as that bound).
 const rssGrowth = Math.max(peakAfter, peakBefore) - rssBefore
 process.stdout.write(
-  `${JSON.stringify({ ms, rssGrowthMb: +(rssGrowth / 2 ** 20).toFixed(1), heapGrowthMb: +((heapAfter - heapBefore) / 2 ** 20).toFixed(1), outcome })}\n`,
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowthMb: +(rssGrowth / 2 ** 20).toFixed(1), heapGrowthMb: +((heapAfter - heapBefore) / 2 ** 20).toFixed(1), outcome })}\n`,
 )

@@ -25,6 +25,7 @@ type Format = (typeof FORMATS)[number]
 
 interface Sample {
   readonly ms: number
+  readonly cpuMs: number
   readonly rssGrowthMb: number
   readonly heapGrowthMb: number
   readonly outcome: string
@@ -136,7 +137,7 @@ export async function benchConfigReject(options: ConfigRejectOptions = {}): Prom
         const mid = sorted[Math.floor(sorted.length / 2)]
         const size = `${(Buffer.byteLength(input.text) / MiB).toFixed(2)} MiB`
         const note = mid
-          ? `${size}, RSS +${Math.max(...samples.map((s) => s.rssGrowthMb))} MB (max), heap +${mid.heapGrowthMb} MB; ${mid.outcome}`
+          ? `${size}, CPU ${mid.cpuMs.toFixed(0)} ms, RSS +${Math.max(...samples.map((s) => s.rssGrowthMb))} MB (max), heap +${mid.heapGrowthMb} MB; ${mid.outcome}`
           : `${size}; ${failure}`
         rows.push(summarize(caseName, input.label, 'ms', samples.map((s) => s.ms), { ...(input.baseline ? { baseline: true } : {}), note }))
         options.log?.(`config reject: ${format} ${input.label}: ${mid ? `${mid.ms.toFixed(1)} ms` : failure}`)

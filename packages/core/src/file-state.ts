@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
 import { listWatchedFiles } from './list-files.js'
+import { mapLimit } from './map-limit.js'
 import type { PathMatcher } from './path-matcher.js'
 import { isStatFingerprint, MISSING, probeAsync, probeSync, statFingerprint, type Probe, type ReadNeeds, type Snapshot } from './read-probe.js'
 import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
@@ -59,6 +60,8 @@ export class FileState implements ChangeSource {
   readonly #baseline = new Map<string, Fingerprint>()
   readonly #contents = new Map<string, Snapshot>()
   readonly #needs: (rel: string) => ReadNeeds
+  /** Set once the first reconcile (the initial load) is done: see `#probeNeeds`. */
+  #loaded = false
   /** Emptied files waiting for their next event (see `#untilWritten`). */
   readonly #waiting = new Map<string, Set<() => void>>()
 
@@ -140,14 +143,31 @@ export class FileState implements ChangeSource {
         else noops.push(path)
       } else {
         const { fingerprint } = found.snapshot
+        const same = previous !== undefined && sameFile(previous, fingerprint)
         if (!previous) created.push({ kind: 'created', path, absolutePath, fingerprint })
-        else if (previous.hash !== fingerprint.hash || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
+        else if (!same || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
         else noops.push(path)
-        if (previous?.hash !== fingerprint.hash || force.has(path)) this.#contents.set(path, found.snapshot)
+        if (!same || force.has(path)) this.#contents.set(path, found.snapshot)
+        // Known by stat until now, and its stat has not moved: the content hash replaces it.
+        else if (previous.hash !== fingerprint.hash && !isStatFingerprint(fingerprint)) this.#baseline.set(path, fingerprint)
       }
     })
     const arrivals = pairRenames(deleted, created)
+    this.#loaded = true
     return { changes: [...deleted, ...arrivals, ...modified], noops, unreadable }
+  }
+
+  /**
+   * What to read of `rel` now. At the initial load, only what plugins declared (a file nobody
+   * claims is fingerprinted by stat: a large tree starts without reading it). After it, a
+   * changed file is read and hashed whoever claims it, within the plugins' size limit, so its
+   * fingerprint becomes a content hash at its first change and touching it or writing the same
+   * bytes again is not a change (issue 11: "do not hash ... until they first change").
+   */
+  #probeNeeds(rel: string): ReadNeeds {
+    const needs = this.#needs(rel)
+    if (needs.bytes || !this.#loaded) return needs
+    return needs.maxBytes === Infinity ? EVERYTHING : { bytes: true, maxBytes: needs.maxBytes }
   }
 
   /**
@@ -168,7 +188,7 @@ export class FileState implements ChangeSource {
         probes[i] = MISSING
         continue
       }
-      const found = probeSync(join(this.#root, rel), this.#needs(rel), offload)
+      const found = probeSync(join(this.#root, rel), this.#probeNeeds(rel), offload)
       if (found === undefined) later.push(i)
       else if (found instanceof Promise) {
         hashing.push(found.then((probe) => void (probes[i] = probe)))
@@ -188,7 +208,7 @@ export class FileState implements ChangeSource {
     await Promise.all(hashing)
     await mapLimit(later, ASYNC_READ_CONCURRENCY, async (i) => {
       const rel = paths[i] as string
-      probes[i] = await probeAsync(join(this.#root, rel), this.#needs(rel), this.#inlineLimit)
+      probes[i] = await probeAsync(join(this.#root, rel), this.#probeNeeds(rel), this.#inlineLimit)
     })
     return probes
   }
@@ -229,7 +249,8 @@ export class FileState implements ChangeSource {
     for (let attempt = 0; performance.now() < deadline; attempt++) {
       const pause = EMPTY_RECHECK_MS[Math.min(attempt, EMPTY_RECHECK_MS.length - 1)] as number
       await this.#nextEvent(rel, Math.min(pause, Math.max(0, deadline - performance.now())))
-      last = (await probeSync(absolute, this.#needs(rel))) ?? (await probeAsync(absolute, this.#needs(rel), this.#inlineLimit))
+      const needs = this.#probeNeeds(rel)
+      last = (await probeSync(absolute, needs)) ?? (await probeAsync(absolute, needs, this.#inlineLimit))
       if (last.state !== 'present' || last.snapshot.fingerprint.size > 0) return last
     }
     return last
@@ -323,6 +344,15 @@ function pairRenames(deleted: FileChange[], created: FileChange[]): FileChange[]
 }
 
 /**
+ * Whether a probe finds the file the baseline describes: the same hash, or, against a baseline
+ * taken by stat, the same size and mtime (a re-listed directory is not a change of every file).
+ */
+function sameFile(previous: Fingerprint, found: Fingerprint): boolean {
+  if (previous.hash === found.hash) return true
+  return isStatFingerprint(previous) && previous.size === found.size && previous.mtimeMs === found.mtimeMs
+}
+
+/**
  * Whether bytes just read are those `expected` describes: the same sha256, or, for a file
  * fingerprinted by stat (nobody had read it), the same size and mtime.
  */
@@ -331,19 +361,6 @@ function matches(found: Fingerprint, expected: Fingerprint): boolean {
   return found.size === expected.size && found.mtimeMs === expected.mtimeMs
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0

@@ -1,3 +1,4 @@
+import { sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { ChangeSource } from './changes.js'
 import { claimFiles } from './claim-files.js'
@@ -7,6 +8,7 @@ import { EventBus } from './event-bus.js'
 import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
 import { createHooks } from './hooks.js'
+import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
@@ -14,6 +16,9 @@ import type { ClaimOptions, Counters, HotReload, Kernel, Plugin, ReloadOptions, 
 import { ReadNeedsRegistry } from './read-needs.js'
 import type { TransactionRecord } from './record.js'
 import { RunState } from './run-state.js'
+import { onFdLimit } from './fd-limit.js'
+import { acquireWriterLock, type LockOutcome } from './lock.js'
+import { sweepTemps } from './sweep.js'
 import { guardHooks } from './tap-guard.js'
 import { TransactionQueue } from './transaction-queue.js'
 import { selectBackend } from './watchers/index.js'
@@ -51,13 +56,15 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       })
     }
   }
+  const runState = new RunState(resolved.stateDir, !resolved.dryRun)
+  // One writer per root; a dry run (check, read-only commands) writes nothing and takes no lock.
+  const writer: LockOutcome = resolved.dryRun ? {} : acquireWriterLock(resolved.stateDir, resolved.root, runState.runId)
   for (const plugin of plugins) appliedTo.set(plugin, resolved.root)
 
   const started = performance.now()
   const log = rest.logger ?? silentLogger
   const counters: Counters = { rawEvents: 0, batches: 0, suppressed: 0, transactions: 0, applied: 0, rejected: 0, rolledBack: 0, aborted: 0 }
   const closeHandlers = new Set<() => void | Promise<void>>()
-  const runState = new RunState(resolved.stateDir, !resolved.dryRun)
 
   const bus = new EventBus((error, event) => reportError(error, `a listener of "${event.type}" threw`))
   if (onEvent) bus.on('*', onEvent)
@@ -85,7 +92,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined
-  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError }, runState.load(log))
+  const observed = createObservability({ options: resolved, audit: rest.audit, log, hooks, reportError, status: () => status() })
+  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError, onRecord: (r) => observed.record(r) }, runState.load(log))
 
   let closed = false
   let closing: Promise<void> | undefined
@@ -149,39 +157,79 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     version: () => queue.version,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     onClose(fn: () => void | Promise<void>) {
       closeHandlers.add(fn)
       return () => void closeHandlers.delete(fn)
     },
+    sweepTemps: (dir: string, sweepOptions?: { readonly recursive?: boolean }) => sweep(dir, sweepOptions?.recursive === true),
   })
-
-  for (const plugin of plugins) {
-    applying = plugin.name
-    await plugin.apply(kernel)
+  // Directories swept whole: a plugin directory inside one (backups under .hotreload) is done.
+  const swept: string[] = []
+  async function sweep(dir: string, recursive: boolean): Promise<number> {
+    if (resolved.dryRun || swept.some((d) => dir === d || dir.startsWith(d + sep))) return 0
+    if (recursive) swept.push(dir)
+    try {
+      const removed = await sweepTemps(dir, { recursive })
+      if (removed.length > 0) log.warn(`removed ${removed.length} temp file(s) an interrupted run left in ${dir}`)
+      return removed.length
+    } catch (error) {
+      log.warn(`cannot sweep the temp files in ${dir}: ${(error as Error).message}`)
+      return 0
+    }
   }
-  applying = undefined
 
-  // The watcher's scan (chokidar lists and watches every directory) and the initial load both
-  // wait on the file system: started together, ready comes after the slower of the two rather
-  // than after their sum (issue 11). An event during the load queues behind it, and a file
-  // written while both run is seen by one or the other.
-  starting = true
-  const onBatch = (paths: string[]): void => queue.watched(paths)
-  const watchFiles = resolved.watch && source === files
-  const [loaded, watching] = await Promise.allSettled([
-    queue.initial(),
-    watchFiles ? startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') }) : Promise.resolve(undefined),
-  ])
-  starting = false
-  if (watching.status === 'rejected') throw watching.reason
-  detection = watching.value
-  if (loaded.status === 'rejected') {
-    await detection?.close()
-    throw loaded.reason
-  }
-  if (includedWhileStarting) detection?.refresh()
-  if (resolved.watch && !watchFiles) {
-    detection = await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
+  // Descriptors running out is process-wide: said once per shortage, while reads wait it out.
+  const stopFdNotices = onFdLimit((error) => reportError(error, 'file descriptors ran out'))
+  closeHandlers.add(stopFdNotices)
+  try {
+    if (writer.warning) reportError(new HotReloadError('HR_LOCK_WARNING', writer.warning, { hint: 'Nothing to do unless another writer runs on this root.' }), 'writer lock')
+    await sweep(resolved.stateDir, true)
+    for (const plugin of plugins) {
+      applying = plugin.name
+      await plugin.apply(kernel)
+    }
+    applying = undefined
+    // The watcher's scan (chokidar lists and watches every directory) and the initial load's
+    // reads both wait on the file system: overlapped, ready comes after the slower of the two
+    // rather than after their sum (issue 11). An event during the load queues behind it, and a
+    // file written while both run is seen by one or the other. The watcher starts once the load
+    // has listed the tree: a listing that ran out of descriptors (EMFILE, waited out in
+    // fd-limit.ts) is over by then, and the reads that follow hold one descriptor at a time.
+    starting = true
+    const onBatch = (paths: string[]): void => queue.watched(paths)
+    const watchFiles = resolved.watch && source === files
+    let listed!: (ok: boolean) => void
+    const afterListing = new Promise<boolean>((resolve) => (listed = resolve))
+    const loading = queue.initial(() => listed(true))
+    // A load that fails before its listing ends starts no watcher.
+    loading.catch(() => listed(false))
+    const [loaded, watching] = await Promise.allSettled([
+      loading,
+      watchFiles
+        ? afterListing.then((ok) => (!ok ? undefined : startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })))
+        : Promise.resolve(undefined),
+    ])
+    starting = false
+    if (watching.status === 'rejected') {
+      // The load may still have succeeded; nothing watches, so nothing more is coming.
+      throw watching.reason
+    }
+    detection = watching.value
+    if (loaded.status === 'rejected') {
+      await detection?.close()
+      detection = undefined
+      throw loaded.reason
+    }
+    if (includedWhileStarting) detection?.refresh()
+    if (resolved.watch && !watchFiles) {
+      detection = await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
+    }
+  } catch (error) {
+    stopFdNotices()
+    runState.close()
+    writer.lock?.release()
+    throw error
   }
   if (detection) queue.takePending = () => detection?.takePending() ?? []
   emit({ type: 'ready', paths: [], files: source.size(), durationMs: Math.round(performance.now() - started) })
@@ -198,6 +246,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     reload,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
@@ -210,6 +259,9 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
             reportError(error, 'a close handler failed')
           }
         }
+        await observed.close()
+        runState.close()
+        writer.lock?.release()
         bus.close()
       })()
       return closing

@@ -2,6 +2,7 @@ import { createHash, webcrypto } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Fingerprint } from './changes.js'
+import { isFdLimit, retryOnFdLimit } from './fd-limit.js'
 import { isMissing, statOrMissing } from './list-files.js'
 
 /** What the local-files source needs of one path: its bytes (someone reads them), and up to what size. */
@@ -87,6 +88,8 @@ export function probeSync(absolute: string, needs: ReadNeeds, offload = false): 
     try {
       fd = openSync(absolute, OPEN_FLAGS)
     } catch (error) {
+      // Out of descriptors: the asynchronous path waits for some to free up (fd-limit.ts).
+      if (isFdLimit(error)) return undefined
       return failed(error)
     }
     try {
@@ -135,7 +138,7 @@ export async function probeAsync(absolute: string, needs: ReadNeeds, inlineLimit
     if (!needs.bytes || onPath.size > needs.maxBytes) return present(statFingerprint(onPath))
     let handle: FileHandle | undefined
     try {
-      handle = await open(absolute, OPEN_FLAGS)
+      handle = await retryOnFdLimit(`reading ${absolute}`, () => open(absolute, OPEN_FLAGS))
       const before = await handle.stat()
       const read = before.size <= inlineLimit ? await readAll(handle) : await hashAll(handle)
       const after = await handle.stat()

@@ -52,6 +52,27 @@ test('an unclaimed file moved keeps its size and mtime: the move pairs as a rena
   assert.deepEqual(changes.map((c) => `${c.kind} ${c.from ?? ''} -> ${c.path}`), ['renamed static/a.txt -> static/b.txt'])
 })
 
+test('an unclaimed file is hashed at its first change: then the same bytes again, or a re-listing with its stat unchanged, is no change', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'one', 'static/b.txt': 'bee' }, () => undefined)
+  const initial = await state.reconcile(await state.scan())
+  state.commit(initial.changes)
+  state.release()
+  // Re-listed (an addDir, a relist) with nothing touched: the stat fingerprint still holds.
+  const relisted = await state.reconcile(['static/a.txt', 'static/b.txt'])
+  assert.deepEqual(relisted.changes, [])
+  assert.equal(state.baseline().get('static/b.txt')?.hash, sha256('bee'), 'the unchanged file now has its content hash')
+  await project.write('static/a.txt', 'two')
+  const first = await state.reconcile(['static/a.txt'])
+  assert.deepEqual(first.changes.map((c) => [c.kind, c.fingerprint?.hash]), [['modified', sha256('two')]])
+  state.commit(first.changes)
+  state.release()
+  // The same bytes written again move the mtime only: not a change any more.
+  await project.write('static/a.txt', 'two')
+  const again = await state.reconcile(['static/a.txt'])
+  assert.deepEqual(again.changes, [])
+  assert.deepEqual(again.noops, ['static/a.txt'])
+})
+
 test('a file over a claim\'s maxFileBytes is fingerprinted by stat, never read, and read() rejects naming the file and the limit', async (t) => {
   const { project, state } = await setup(t, { 'config/app.json': '{}' }, (reads) => void reads.add(['config/**'], 1024))
   // 20 MiB, sparse: reading it would cost the memory the limit is there to save.

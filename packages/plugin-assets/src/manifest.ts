@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename } from 'node:fs/promises'
-import { basename, dirname, join, posix } from 'node:path'
+import { dirname, posix } from 'node:path'
+import { tempPathFor } from '@hotreload/core'
 import type { Manifest, ManifestEntry } from './types.js'
 
 /**
@@ -45,20 +45,6 @@ export function freezeManifest(entries: ReadonlyMap<string, ManifestEntry>): Man
   const out: Record<string, ManifestEntry> = Object.create(null) as Record<string, ManifestEntry>
   for (const key of [...entries.keys()].sort(compareKeys)) out[key] = Object.freeze({ ...(entries.get(key) as ManifestEntry) })
   return Object.freeze(out)
-}
-
-// Most file systems allow 255 bytes per name; the temp name adds 18 to the file's own.
-const MAX_NAME_BYTES = 255
-const TEMP_EXTRA_BYTES = 18
-
-/**
- * The dot-prefixed temp name used next to `path`, hidden from the default ignore globs. A long
- * name is shortened in the temp name only, so a file whose own name fits never fails on its temp.
- */
-export function tempPathFor(path: string): string {
-  let base = basename(path)
-  while (base.length > 0 && Buffer.byteLength(base) > MAX_NAME_BYTES - TEMP_EXTRA_BYTES) base = base.slice(0, -1)
-  return join(dirname(path), `.${base}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
 /**

@@ -3,7 +3,7 @@ import { access, copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:f
 import { dirname, join } from 'node:path'
 import { AssetCopyError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
-import { tempPathFor } from './manifest.js'
+import { tempPathFor } from '@hotreload/core'
 
 /**
  * The fingerprinted copies of each asset in the output directory, newest first, bounded by

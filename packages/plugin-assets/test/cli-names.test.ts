@@ -33,7 +33,7 @@ test('assets named __proto__, constructor and prototype are in the manifest file
   assert.deepEqual(Object.keys(manifest).sort(), [...NAMES].sort())
   assert.ok(Object.hasOwn(manifest, '__proto__'))
 
-  // `assets list` is read-only (a dry run writes nothing): a watching instance writes the files.
+  // `assets list` runs on a dry run and writes nothing; a watching instance writes the manifest.
   const cli = startCli(['--json'], p.root)
   t.after(async () => {
     cli.child.kill('SIGKILL')

@@ -22,9 +22,10 @@ function failingApply(probe?: () => Promise<void>): Plugin {
   }
 }
 
-/** The framework's own files (`state.json`, the committed version) are not the plugin's. */
+/** The framework's own files (`state.json`, the committed version; the audit trail) are not the plugin's. */
 async function ownFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => n !== 'state.json').sort()
+  // The core's own files: the last version, and the writer lock of the running instance, the audit trail.
+  return (await readdir(dir)).filter((n) => n !== 'state.json' && n !== 'writer.lock' && !/^audit(\.\d+)?\.jsonl$/.test(n)).sort()
 }
 
 async function listTree(dir: string): Promise<string[]> {

@@ -11,7 +11,7 @@ import type { KeyPath } from './key-path.js'
 import { locateInLayers, mergeLayers, type ConfigLayer } from './merge.js'
 import type { ConfigFileRole, ConfigNamer } from './names.js'
 import { parseFile } from './parse.js'
-import { hideSecrets, secretValues } from './redact.js'
+import { withoutSecrets } from './problem-secrets.js'
 import { checkSize, deepFreeze, sanitize } from './safety.js'
 import type { SchemaSet } from './validate.js'
 
@@ -71,13 +71,7 @@ export const EMPTY_STATE: ConfigState = Object.freeze({ files: new Map(), config
 export async function stageChanges(tx: Transaction, current: ConfigState, settings: StageSettings): Promise<StagedConfig | undefined> {
   const claimed = tx.claimed(settings.plugin)
   if (claimed.length === 0 && tx.reason !== 'initial') return undefined
-  // Computed at the first problem, from every file of the next state: schema errors are about them.
-  let secrets: string[] | undefined
-  const report = (error: unknown, path?: string): void => {
-    const problem = toProblem(error, settings.plugin, path)
-    secrets ??= [...files.values()].flatMap((f) => secretValues(f.layer.value, settings.redact))
-    tx.problem(hideSecrets(problem, secrets))
-  }
+  const report = (error: unknown, path?: string): void => tx.problem(withoutSecrets(toProblem(error, settings.plugin, path), files, settings))
 
   const files = new Map(current.files)
   const touched = new Map<string, string[]>()
@@ -145,7 +139,7 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     if (configs.has(name) || reported.has(name)) continue
     report(
       new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
-        hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
+        hint: `Create ${settings.namer.suggestFile(name)} (or .yaml, .yml, .toml), or leave "${name}" out of the required option.`,
       }),
     )
   }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { diffValues } from '../src/diff.js'
 import { formatDiff, REDACTED, redact, redactDiff } from '../src/index.js'
-import { hideSecrets, redactSecrets, secretValues } from '../src/redact.js'
+import { DEFAULT_REDACT_PATTERN, hideSecrets, redactSecrets, secretValues } from '../src/redact.js'
+import { ConfigNamer } from '../src/names.js'
+import { withoutSecrets } from '../src/problem-secrets.js'
+import type { FileEntry } from '../src/stage.js'
 
 const CONFIG = {
   db: { host: 'db.internal', password: 'hunter2', pool: { max: 10 } },
@@ -68,4 +71,22 @@ test('hideSecrets replaces secrets as whole words in a problem message and hint,
   // Characters that mean something in a regular expression are matched literally.
   assert.equal(redactSecrets('p=a+b(c)*', ['a+b(c)*']), 'p=[redacted]')
   assert.equal(hideSecrets(problem, []), problem)
+})
+
+test('withoutSecrets hides the secrets of every file of the config a problem names, and only those', () => {
+  const namer = new ConfigNamer(['config/**/*.{json,yaml,yml,toml}'])
+  const entry = (path: string, value: Record<string, unknown>): [string, FileEntry] => {
+    const named = namer.resolve(path)
+    assert.ok(named.ok)
+    return [path, { path, role: named.role, layer: { path, value, source: { format: 'yaml', value, valuePositions: new Map(), keyPositions: new Map() } } }]
+  }
+  const files = new Map([
+    entry('config/app.yaml', { db: { password: 'base-secret' } }),
+    entry('config/app.test.yaml', { api: { token: 'overlay-secret' } }),
+    entry('config/other.yaml', { password: 'other-secret' }),
+  ])
+  const settings = { namer, redact: DEFAULT_REDACT_PATTERN }
+  const problem = { code: 'HR_CONFIG_SCHEMA', path: 'config/app.test.yaml', message: 'base-secret, overlay-secret and other-secret' }
+  assert.equal(withoutSecrets(problem, files, settings).message, '[redacted], [redacted] and other-secret')
+  assert.equal(withoutSecrets({ ...problem, path: undefined }, files, settings).message, problem.message)
 })

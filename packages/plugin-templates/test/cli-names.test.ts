@@ -50,7 +50,7 @@ test('templates named __proto__, constructor and prototype load; a conflict and 
   const conflict = await cli.waitForJson((e) => e.type === 'rejected', 'rejected for the conflict')
   const [clash, ...more] = conflict['problems'] as Problem[]
   assert.equal(more.length, 0)
-  assert.equal(clash?.code, 'HR_TEMPLATE_NAME_CONFLICT')
+  assert.equal(clash?.code, 'HR_TEMPLATES_NAME_CONFLICT')
   assert.equal(clash?.path, 'templates/constructor.hbs')
   assert.match(clash?.message ?? '', /templates\/constructor\.hbs and templates\/partials\/constructor\.hbs both define the template "constructor"/)
   await p.remove('templates/constructor.hbs')
@@ -58,10 +58,10 @@ test('templates named __proto__, constructor and prototype load; a conflict and 
   // The partial `prototype` is still used by two templates.
   await p.remove('templates/partials/prototype.hbs')
   const inUse = await cli.waitForJson(
-    (e) => e.type === 'rejected' && (e['problems'] as Problem[]).some((x) => x.code === 'HR_TEMPLATE_PARTIAL_IN_USE'),
+    (e) => e.type === 'rejected' && (e['problems'] as Problem[]).some((x) => x.code === 'HR_TEMPLATES_PARTIAL_IN_USE'),
     'rejected for the deleted partial',
   )
-  const [deleted] = (inUse['problems'] as Problem[]).filter((x) => x.code === 'HR_TEMPLATE_PARTIAL_IN_USE')
+  const [deleted] = (inUse['problems'] as Problem[]).filter((x) => x.code === 'HR_TEMPLATES_PARTIAL_IN_USE')
   assert.equal(deleted?.path, 'templates/partials/prototype.hbs')
   assert.match(deleted?.message ?? '', /"prototype" was deleted but is still used by "__proto__", "pages\/prototype"/)
   assert.ok(deleted?.hint)

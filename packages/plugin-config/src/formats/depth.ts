@@ -1,6 +1,5 @@
 import { ConfigSafetyError, CONFIG_ERROR_CODES } from '../errors.js'
-import type { ConfigFormat } from '../parse.js'
-import { positionAt } from './source.js'
+import { positionAt, type ConfigFormat } from './source.js'
 
 /** Deeper nesting than this is refused: no real config needs it, and walking it risks the stack. */
 export const MAX_DEPTH = 100

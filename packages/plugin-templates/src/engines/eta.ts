@@ -32,6 +32,7 @@ export interface EtaEngineConfig {
   readonly varName?: string
 }
 
+/** Eta's whitespace trimming mode for one side of a tag (its `autoTrim` option). */
 export type EtaTrim = 'nl' | 'slurp' | false
 
 /** The calls through which an Eta template uses another one. */
