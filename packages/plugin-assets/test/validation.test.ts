@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { createHotReload, type Kernel, type Plugin } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { assetsPlugin } from '../src/index.js'
-import { POOL_MIN_FILES } from '../src/hash-pool.js'
+import { POOL_MIN_BYTES, POOL_MIN_FILES } from '../src/hash-pool.js'
 import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
 import { sha256, sri, startAssets } from './setup.js'
 
@@ -190,9 +190,9 @@ test('a large set of assets is hashed in worker threads; one that vanished and o
   const initial: Record<string, Uint8Array> = {}
   for (let i = 0; i < POOL_MIN_FILES + 10; i++) initial[`static/d${i % 7}/f${i}.css`] = randomBytes(200 + i * 13)
   const saboteur = sabotage(async (kernel) => {
-    await rm(`${kernel.root}/static/new/n5.js`)
-    await rm(`${kernel.root}/static/new/n9.js`)
-    await mkdir(`${kernel.root}/static/new/n9.js`)
+    await rm(`${kernel.root}/static/new/n2.bin`)
+    await rm(`${kernel.root}/static/new/n5.bin`)
+    await mkdir(`${kernel.root}/static/new/n5.bin`)
   })
   const { assets, project, reloader } = await startAssets(t, initial, {}, { before: [saboteur], watch: false })
   // The initial load went through the pool: every entry is the bytes' sha256 and sha384.
@@ -206,26 +206,29 @@ test('a large set of assets is hashed in worker threads; one that vanished and o
   }
   assert.equal(assets.stats().hashed, POOL_MIN_FILES + 10)
 
+  // Files over the size the core keeps in memory, together over POOL_MIN_BYTES: the plugin reads
+  // them itself, in the pool, after the saboteur struck.
   const before = await readFile(assets.stats().manifestPath)
+  const count = Math.ceil(POOL_MIN_BYTES / BIG.length) + 1
   await mkdir(project.path('static/new'))
-  for (let i = 0; i < POOL_MIN_FILES; i++) await writeFile(project.path(`static/new/n${i}.js`), `export default ${i}\n`)
+  for (let i = 0; i < count; i++) await writeFile(project.path(`static/new/n${i}.bin`), BIG)
   saboteur.armed = true
   const rejected = await reloader.reload()
   assert.equal(rejected.status, 'rejected')
   const problems = rejected.problems.filter((p) => p.plugin === 'assets').sort((x, y) => String(x.path).localeCompare(String(y.path)))
-  assert.deepEqual(problems.map((p) => [p.code, p.path]), [['HR_ASSETS_UNREADABLE', 'static/new/n5.js'], ['HR_ASSETS_UNREADABLE', 'static/new/n9.js']])
-  assert.match(problems[0]?.message ?? '', /cannot read asset "new\/n5\.js": it vanished while being read/)
-  assert.match(problems[1]?.message ?? '', /cannot read asset "new\/n9\.js": it is now a directory/)
+  assert.deepEqual(problems.map((p) => [p.code, p.path]), [['HR_ASSETS_UNREADABLE', 'static/new/n2.bin'], ['HR_ASSETS_UNREADABLE', 'static/new/n5.bin']])
+  assert.match(problems[0]?.message ?? '', /cannot read asset "new\/n2\.bin": it vanished while being read/)
+  assert.match(problems[1]?.message ?? '', /cannot read asset "new\/n5\.bin": it is now a directory/)
   // Nothing of the batch is visible: the manifest is the one committed before.
   assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10)
   assert.deepEqual(await readFile(assets.stats().manifestPath), before)
 
-  await rm(project.path('static/new/n9.js'), { recursive: true })
-  await writeFile(project.path('static/new/n9.js'), 'fixed')
+  await rm(project.path('static/new/n5.bin'), { recursive: true })
+  await writeFile(project.path('static/new/n5.bin'), 'fixed')
   assert.equal((await reloader.reload()).status, 'applied')
-  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10 + POOL_MIN_FILES - 1)
-  assert.equal(assets.manifest()['new/n9.js']?.hash, sha256('fixed'))
-  assert.equal(assets.manifest()['new/n7.js']?.integrity, sri('export default 7\n'))
+  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10 + count - 1)
+  assert.equal(assets.manifest()['new/n5.bin']?.hash, sha256('fixed'))
+  assert.equal(assets.manifest()['new/n1.bin']?.integrity, sri(BIG))
 })
 
 test('an asset touched without a change runs through the plugin but changes no entry and emits no update', async (t) => {
