@@ -72,7 +72,8 @@ const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).s
 const chromiumPath = findChromium()
 
 // Every package README: its install line, each TypeScript block type-checked with --strict and
-// run (except `no-run` servers), each JSON block parsed, each `hotreload` command line run.
+// run (except `no-run` ones; `server` ones are started, probed and stopped; `redis` ones get a
+// redis-server of their own), each JSON block parsed, each `hotreload` command line run.
 test('every package README snippet installs, type-checks, runs, and its CLI lines work, in a fresh project', { timeout: 600_000 }, async (t) => {
   const app = await packed.project('readmes', {
     'hotreload.config.ts': FRESH_CONFIG.replace('assets()', "assets({ publicPath: '/assets/' })"),
