@@ -184,6 +184,9 @@ async function runServer(t: TestContext, key: string, snippet: Snippet, app: str
   const status = (await (await fetch(`${url}__hotreload/status`)).json()) as { version?: unknown; plugins?: string[] }
   assert.equal(typeof status.version, 'number', `${key}: /__hotreload/status answers the instance's status: ${JSON.stringify(status)}`)
   assert.deepEqual([...(status.plugins ?? [])].sort(), ['browser', 'config'])
+  const metrics = await fetch(`${url}__hotreload/metrics`)
+  assert.equal(metrics.status, 200)
+  assert.match(await metrics.text(), /^# (HELP|TYPE) /m, `${key}: /__hotreload/metrics answers Prometheus text`)
   await inBrowser(url)
   child.kill('SIGTERM')
   await exited
