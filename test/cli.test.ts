@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { linkNodeModules, runCli, startCli } from './helpers/cli.js'
-import { makeTempProject, type TempProject } from './helpers/index.js'
+import { makeTempProject, waitFor, type TempProject } from './helpers/index.js'
 
 // A user's own ReloadHandler, written inline in hotreload.config.ts the way the README shows.
 const CONFIG = `import { defineConfig, defineReloadHandler } from '@hotreload/core'
@@ -203,4 +203,38 @@ export default defineConfig({
   assert.equal(checked.code, 0, checked.stderr)
   assert.match(checked.stdout, /valid \(1 file checked\)/)
   await assert.rejects(access(join(p.root, 'applied.marker')), { code: 'ENOENT' })
+})
+
+// A SIGTERM that arrives while the initial load runs (a supervisor stopping the process as it
+// starts) must still close the instance and exit 0, not end the process by the signal. The
+// plugin holds the initial load until the test writes `go`, after the signal was sent.
+test('SIGTERM during the initial load closes cleanly once the load is done, exit 0', async (t) => {
+  const p = await makeTempProject({
+    'conf/a.json': '{"n":1}',
+    'hotreload.config.ts': `import { existsSync } from 'node:fs'
+import { defineConfig, type Plugin } from '@hotreload/core'
+
+const gate: Plugin = {
+  name: 'gate',
+  apply(kernel) {
+    kernel.hooks.validate.tapPromise('gate', async () => {
+      process.stderr.write('gate: waiting\\n')
+      while (!existsSync('go')) await new Promise((resolve) => setTimeout(resolve, 20))
+    })
+  },
+}
+
+export default defineConfig({ debounceMs: 20, plugins: [gate] })
+`,
+  })
+  await linkNodeModules(p.root)
+  t.after(() => p.cleanup())
+  const cli = startCli(['--json'], p.root)
+  t.after(() => cli.child.kill('SIGKILL'))
+  await waitFor(() => cli.stderr.some((l) => l.includes('gate: waiting')), { timeoutMs: 30_000, message: `the initial load to start; stderr:\n${cli.stderr.join('\n')}` })
+  cli.child.kill('SIGTERM')
+  await p.write('go', '')
+  assert.equal(await cli.exit(), 0, `stderr:\n${cli.stderr.join('\n')}`)
+  assert.ok(cli.json().some((e) => e.type === 'ready'), 'the start finished before the close')
+  assert.equal(cli.child.signalCode, null)
 })

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the page and use its globals.)
 // examples/express and examples/fastify in a child process, like the app-server test: each edit
 // shows up over HTTP with no restart, and a bad edit never does.
 import assert from 'node:assert/strict'
@@ -5,6 +7,8 @@ import { spawn } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { chromium } from 'playwright-core'
+import { findChromium } from '../packages/plugin-browser/test/setup.js'
 import { repoRoot, runCli } from './helpers/cli.js'
 import { makeTempProject, waitFor } from './helpers/index.js'
 
@@ -69,3 +73,72 @@ for (const framework of ['express', 'fastify']) {
     assert.equal(await exited, 0)
   })
 }
+
+// examples/fastify with @hotreload/plugin-browser, in a real Chromium (issue 14: "a fastify
+// example uses the same pieces"): the client, its token and its socket come through fastify's
+// own server, and an edit reaches the open page with no refresh.
+test('examples/fastify in Chromium: a config edit re-renders the page in place, a CSS edit swaps the link, a bad edit shows its position', { timeout: 180_000 }, async (t) => {
+  const executablePath = findChromium()
+  if (!executablePath) {
+    t.skip('chromium not found (install it, or set HOTRELOAD_CHROMIUM)')
+    return
+  }
+  const example = join(repoRoot, 'examples', 'fastify')
+  const p = await makeTempProject({})
+  t.after(() => p.cleanup())
+  for (const dir of ['config', 'templates', 'static']) await cp(join(example, dir), p.path(dir), { recursive: true })
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(example, 'server.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, APP_ROOT: p.root, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.after(() => child.kill('SIGKILL'))
+  const out: string[] = []
+  child.stdout.on('data', (d: Buffer) => out.push(d.toString()))
+  child.stderr.on('data', (d: Buffer) => out.push(d.toString()))
+  const base = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))?.[1], { timeoutMs: 60_000, message: `the server to listen; output: ${out.join('')}` })
+
+  const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
+  t.after(() => browser.close())
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  let loads = 0
+  page.on('load', () => loads++)
+  await page.goto(`${base}/`)
+  // The client loaded from fastify's route and opened its socket on fastify's server.
+  await waitFor(() => page.evaluate(() => document.documentElement.dataset['hotreloadState'] === 'open' && (document.documentElement.dataset['hotreloadSynced'] ?? '') !== ''), { timeoutMs: 20_000, message: 'the page to connect and sync' })
+  assert.equal(await page.textContent('h1'), 'hotreload + fastify')
+  await page.evaluate(() => ((window as unknown as { __marker: string }).__marker = 'kept'))
+  const notReloaded = async () => {
+    assert.equal(await page.evaluate(() => (window as unknown as { __marker?: string }).__marker), 'kept', 'the window was not reloaded')
+    assert.equal(loads, 1)
+  }
+
+  await p.save('config/site.json', '{ "title": "fastify live", "message": "pushed to the page", "port": 3000 }')
+  await waitFor(async () => (await page.textContent('.message')) === 'pushed to the page', { timeoutMs: 20_000, message: 'the new message in the page' })
+  assert.equal(await page.textContent('h1'), 'fastify live')
+  await notReloaded()
+
+  const oldCss = await page.getAttribute('link[rel=stylesheet]', 'href')
+  await p.save('static/css/site.css', 'body { font-family: serif; background: rgb(10, 20, 30); }\n')
+  await waitFor(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor === 'rgb(10, 20, 30)'), { timeoutMs: 20_000, message: 'the new stylesheet to apply' })
+  await waitFor(() => page.evaluate(() => document.querySelectorAll('link[rel=stylesheet]').length === 1), { message: 'the old link to go' })
+  const newCss = await page.getAttribute('link[rel=stylesheet]', 'href')
+  assert.notEqual(newCss, oldCss)
+  assert.match(newCss ?? '', /^\/assets\/css\/site\.[0-9a-f]{8}\.css$/)
+  await notReloaded()
+
+  await p.save('config/site.json', '{\n  "title": "",\n  "message": "must not show",\n  "port": 3000\n}\n')
+  const error = await waitFor(
+    () => page.evaluate(() => document.querySelector('hotreload-ui')?.shadowRoot?.querySelector('.toast.error:not(.hidden)')?.textContent ?? ''),
+    { timeoutMs: 20_000, message: 'the error panel' },
+  )
+  assert.match(error, /config\/site\.json:2:\d+ /)
+  assert.equal(await page.textContent('.message'), 'pushed to the page', 'the page keeps the last good text')
+  await notReloaded()
+
+  await context.close()
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0, out.join(''))
+})

@@ -4,6 +4,7 @@ import { defineConfig } from '@hotreload/core'
 import config from '@hotreload/plugin-config'
 import templates, { handlebars } from '@hotreload/plugin-templates'
 import assets from '@hotreload/plugin-assets'
+import browser from '@hotreload/plugin-browser'
 import { Type } from '@sinclair/typebox'
 
 export const configs = config({
@@ -20,4 +21,8 @@ export const views = templates({ engine: handlebars() })
 // Fingerprinted copies go under .hotreload/ (ignored by git), served at /assets/.
 export const files = assets({ outDir: '.hotreload/public', publicPath: '/assets/' })
 
-export default defineConfig({ plugins: [configs, views, files] })
+// Pushes every committed change to the open pages (server.ts mounts its endpoints and socket);
+// redactWith: the config plugin's own rule masks secrets before they reach a page.
+export const hot = browser({ redactWith: [configs] })
+
+export default defineConfig({ plugins: [configs, views, files, hot] })

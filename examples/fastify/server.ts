@@ -5,7 +5,7 @@ import { join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { createHotReload } from '@hotreload/core'
-import options, { configs, files, views } from './hotreload.config.js'
+import options, { configs, files, hot, views } from './hotreload.config.js'
 
 const root = process.env['APP_ROOT'] ?? fileURLToPath(new URL('.', import.meta.url))
 const reloader = await createHotReload({
@@ -22,7 +22,8 @@ app.get('/', async (_req, reply) => {
   // Committed values only: a rejected edit never shows, a valid one shows on the next request.
   const site = configs.get('site')
   const css = files.manifest()['css/site.css']
-  return reply.type('text/html; charset=utf-8').send(views.render('index', { title: site.title, message: site.message, css: files.url('css/site.css'), integrity: css?.integrity }))
+  const html = views.render('index', { title: site.title, message: site.message, css: files.url('css/site.css'), integrity: css?.integrity, hotreload: hot.scriptTag() })
+  return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
 })
 app.get('/config', async () => ({ version: reloader.status().version, site: configs.get('site') }))
 app.get('/assets/*', async (req, reply) => {
@@ -36,6 +37,14 @@ app.get('/assets/*', async (req, reply) => {
     return reply.code(404).send()
   }
 })
+// The browser plugin's client, token, status and reload endpoints: fastify hands the raw Node
+// request and response to its handler, and leaves the response to it (hijack).
+app.all('/__hotreload/*', (req, reply) => {
+  reply.hijack()
+  hot.handler(req.raw, reply.raw)
+})
+// The WebSocket upgrade on fastify's own http.Server (fastify does not handle upgrades itself).
+hot.attach(app.server)
 // The reloader closes with the server: fastify's onClose hook.
 app.addHook('onClose', async () => reloader.close())
 

@@ -6,7 +6,9 @@ import { repoRoot } from './cli.js'
 /**
  * One fenced code block. The info string is `<lang> [file] [flags...]`: a word with a `.` or a
  * `/` is the file the block is (```ts hotreload.config.ts), `no-run` marks a program that is
- * type-checked but not run (a server that never exits).
+ * type-checked but not run (code for a page, a server that never exits), `server` a server the
+ * README test starts, probes over HTTP and in Chromium, then stops, and `redis` a program that
+ * needs a redis-server (the test starts one and passes its socket as `FLEET_REDIS`).
  */
 export interface Snippet {
   /** Repository-relative README path. */

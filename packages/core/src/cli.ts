@@ -267,10 +267,18 @@ async function watch(options: HotReloadOptions, printer: Printer): Promise<numbe
   const report = (error: unknown) => printer.fatal(error, 'unexpected error (still running)')
   process.on('unhandledRejection', report)
   process.on('uncaughtException', report)
+  // The signal handlers go in before the start: a SIGTERM while the initial load runs (a
+  // supervisor stopping the process right after it printed "ready", on a loaded machine) would
+  // otherwise end it by the signal, with no close. It is kept and acted on once started.
+  let early: NodeJS.Signals | undefined
+  let onSignal = (signal: NodeJS.Signals) => void (early ??= signal)
+  const handle = (signal: NodeJS.Signals) => onSignal(signal)
+  process.once('SIGINT', handle)
+  process.once('SIGTERM', handle)
   const reloader = await start(options, printer, true)
   if (typeof reloader === 'number') return reloader
   return new Promise<number>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
+    onSignal = (signal: NodeJS.Signals) => {
       printer.info(`${signal}: closing`)
       reloader.close().then(
         () => done(0),
@@ -280,8 +288,7 @@ async function watch(options: HotReloadOptions, printer: Printer): Promise<numbe
         },
       )
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    if (early) onSignal(early)
   })
 }
 
