@@ -12,12 +12,13 @@ import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
-import type { ClaimOptions, Counters, HotReload, Kernel, Plugin, ReloadOptions, Status } from './plugin.js'
+import type { ClaimOptions, Counters, HotReload, Kernel, Plugin, ReloadOptions, Status, StatusReport, StatusReportOptions } from './plugin.js'
 import { ReadNeedsRegistry } from './read-needs.js'
 import type { TransactionRecord } from './record.js'
 import { RunState } from './run-state.js'
 import { onFdLimit } from './fd-limit.js'
 import { acquireWriterLock, type LockOutcome } from './lock.js'
+import { collectStatusReport } from './status-report.js'
 import { sweepTemps } from './sweep.js'
 import { guardHooks } from './tap-guard.js'
 import { TransactionQueue } from './transaction-queue.js'
@@ -129,6 +130,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       plugins: plugins.map((p) => p.name),
       closed,
     })
+  const statusReport = (reportOptions?: StatusReportOptions): Promise<StatusReport> => collectStatusReport(status(), plugins, reportOptions)
 
   const kernel: Kernel = Object.freeze({
     hooks,
@@ -156,6 +158,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     on,
     version: () => queue.version,
     status,
+    statusReport,
     history: () => queue.history(),
     metrics: () => observed.metrics(),
     onClose(fn: () => void | Promise<void>) {
@@ -245,6 +248,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     [Symbol.asyncIterator]: () => bus.iterate(),
     reload,
     status,
+    statusReport,
     history: () => queue.history(),
     metrics: () => observed.metrics(),
     close(): Promise<void> {

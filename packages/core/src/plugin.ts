@@ -1,4 +1,5 @@
 import type { ChangeSource, FileChange } from './changes.js'
+import type { ErrorInfo } from './errors.js'
 import type { EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import type { KernelHooks } from './hooks.js'
 import type { Logger } from './logger.js'
@@ -21,6 +22,15 @@ export interface Plugin {
    * always get the real event.
    */
   redactEvent?(event: HotReloadEvent): HotReloadEvent
+  /**
+   * This plugin's section of `statusReport()`: what it knows about its own state (the fleet's
+   * members and version, a backup count), as a plain JSON-serialisable object. Called on every
+   * `statusReport()` after `apply`, in parallel with the other plugins' and bounded by its
+   * `timeoutMs`; a throw or rejection is reported under the plugin's name in `sectionErrors`
+   * and never fails the report. The section is in-process data: whoever sends it elsewhere (the
+   * browser plugin's status endpoint) masks credentials in it first.
+   */
+  status?(): object | Promise<object>
 }
 
 /** A CLI command contributed by a plugin, `hotreload <plugin name> [args]`. Resolves to the exit code. */
@@ -115,6 +125,8 @@ export interface Kernel {
   version(): number
   /** The instance's status, as `HotReload.status()`. */
   status(): Status
+  /** `status()` with every plugin's own section, as `HotReload.statusReport()`. */
+  statusReport(options?: StatusReportOptions): Promise<StatusReport>
   /** Recent transaction records, as `HotReload.history()`. */
   history(): readonly TransactionRecord[]
   /** The instance's metrics in the Prometheus text format, as `HotReload.metrics()`. */
@@ -165,6 +177,26 @@ export interface Status {
   readonly closed: boolean
 }
 
+/** Options of `statusReport()`. */
+export interface StatusReportOptions {
+  /** How long each plugin's `status()` may take before it is reported as timed out. Default 5000 ms. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * What `statusReport()` resolves with: the instance's `Status` plus, under each plugin's name,
+ * the section that plugin's `status()` returned (`sections.fleet` with the fleet plugin).
+ */
+export interface StatusReport extends Status {
+  /** Each plugin's `status()` result, keyed by plugin name; only plugins that have one and answered. */
+  readonly sections: Readonly<Record<string, object>>
+  /**
+   * The plugins whose `status()` threw, rejected, returned no object or timed out (code
+   * `HR_STATUS_TIMEOUT`), keyed by plugin name, with the reason. Empty when all answered.
+   */
+  readonly sectionErrors: Readonly<Record<string, ErrorInfo>>
+}
+
 /** A running hotreload instance, returned by `createHotReload`. */
 export interface HotReload extends AsyncIterable<HotReloadEvent> {
   readonly root: string
@@ -186,7 +218,14 @@ export interface HotReload extends AsyncIterable<HotReloadEvent> {
    * record once it is committed, rejected, aborted, rolled back, or dry-run.
    */
   reload(options?: ReloadOptions): Promise<TransactionRecord>
+  /** A synchronous snapshot of the instance's own state (no plugin sections). */
   status(): Status
+  /**
+   * `status()` taken now, plus the section of every plugin that has a `status()` method (the
+   * fleet plugin's under `sections.fleet`), each asked in parallel and bounded by `timeoutMs`.
+   * Resolves once every plugin answered, failed or timed out; never rejects for a plugin.
+   */
+  statusReport(options?: StatusReportOptions): Promise<StatusReport>
   /** The recent transactions of this run, oldest first, bounded by `historyLimit`. */
   history(): readonly TransactionRecord[]
   /**

@@ -1,7 +1,7 @@
 // What reaches the browser: kernel records and events turned into wire messages. Values pass
 // through the config plugin's redaction; paths are root-relative; an absolute path inside a
 // message (a parser quoting the file it read) is cut back to the root-relative one.
-import type { ErrorInfo, HotReloadEvent, Plugin, Problem, TransactionRecord } from '@hotreload/core'
+import { redactValue, type ErrorInfo, type HotReloadEvent, type Plugin, type Problem, type TransactionRecord } from '@hotreload/core'
 // The plugins' event types (declaration merging into PluginEventMap) and the config redaction.
 import type {} from '@hotreload/plugin-assets'
 import type * as ConfigModule from '@hotreload/plugin-config'
@@ -74,6 +74,27 @@ export function toResultView(record: TransactionRecord, scrub: (text: string) =>
     ...(record.error ? { error: toErrorView(record.error, scrub) } : {}),
     ...(abort ? { abort: toErrorView(abort, scrub) } : {}),
   }
+}
+
+/**
+ * Plugins' status sections as the status endpoint sends them: credentials inside values masked
+ * (`redactValue`) and absolute paths below the root cut back to root-relative ones. Returns a
+ * fresh plain object keyed by plugin name; the kernel's sections are not changed.
+ */
+export function toSectionsView(sections: Readonly<Record<string, object>>, scrub: (text: string) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  for (const [name, section] of Object.entries(sections)) out[name] = mapStrings(redactValue(section), scrub, 0)
+  return out
+}
+
+// Status sections are shallow; the bound only stops a cyclic value from recursing forever.
+function mapStrings(value: unknown, fn: (text: string) => string, depth: number): unknown {
+  if (typeof value === 'string') return fn(value)
+  if (depth > 64 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((item: unknown) => mapStrings(item, fn, depth + 1))
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  for (const [key, item] of Object.entries(value)) out[key] = mapStrings(item, fn, depth + 1)
+  return out
 }
 
 /** A committed plugin event, already redacted, reduced to what a page acts on. */

@@ -14,7 +14,7 @@ export interface Endpoints {
   readonly guard: Guard
   runId(): string
   version(): number
-  status(): StatusView
+  status(): Promise<StatusView>
   metrics(): Promise<string>
   reload(force: boolean): Promise<{ record: TransactionRecord; view: ResultView }>
   log(message: string): void
@@ -78,7 +78,7 @@ export function createHandler(prefix: string, endpoints: () => Endpoints | undef
         return json(res, 200, { token: ep.guard.token, runId: ep.runId(), version: ep.version() })
       case 'status':
         if (method !== 'GET') return notAllowed(res, 'GET')
-        return json(res, 200, ep.status())
+        return json(res, 200, await ep.status())
       case 'metrics':
         // The instance's Prometheus metrics, for a scrape of the dev server (issue 16).
         if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET')

@@ -1,6 +1,6 @@
 // Every contact between this plugin and the kernel goes through here, so a change of the
 // kernel's API is a change of this file only.
-import { EVENT_TYPES, type ErrorInfo, type FileChange, type HotReloadEvent, type Kernel, type Logger, type ReloadOptions, type Status, type TransactionRecord } from '@hotreload/core'
+import { EVENT_TYPES, type ErrorInfo, type FileChange, type HotReloadEvent, type Kernel, type Logger, type ReloadOptions, type StatusReport, type TransactionRecord } from '@hotreload/core'
 
 /** A transaction that ended, with what it delivered. */
 export interface EndedTransaction {
@@ -17,7 +17,8 @@ export interface KernelLink {
   readonly runId: string
   readonly log: Logger
   version(): number
-  status(): Status
+  /** The kernel's status with every plugin's section (`kernel.statusReport()`). */
+  statusReport(): Promise<StatusReport>
   reload(options?: ReloadOptions): Promise<TransactionRecord>
   /** Calls `listener` after every transaction that ran (not for `unchanged`). Returns its removal. */
   onTransaction(listener: (ended: EndedTransaction) => void): () => void
@@ -69,7 +70,7 @@ export function linkKernel(kernel: Kernel, plugin: string): KernelLink {
     runId: kernel.runId,
     log: kernel.log,
     version: () => kernel.version(),
-    status: () => kernel.status(),
+    statusReport: () => kernel.statusReport(),
     reload: (options) => kernel.reload(options),
     onTransaction(listener) {
       transactionListeners.add(listener)

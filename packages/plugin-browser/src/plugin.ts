@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HotReloadEvent, Kernel } from '@hotreload/core'
 import { BrowserListenError } from './errors.js'
-import { createPathScrubber, createRedactor, toErrorView, toEventView, toResultView, type ConfigRedaction, type Redactor } from './events.js'
+import { createPathScrubber, createRedactor, toErrorView, toEventView, toResultView, toSectionsView, type ConfigRedaction, type Redactor } from './events.js'
 import { createHandler, type Endpoints } from './http.js'
 import { injectTag, scriptTag } from './html.js'
 import { linkKernel, type EndedTransaction, type KernelLink } from './kernel-link.js'
@@ -154,10 +154,10 @@ class BrowserPluginInstance implements BrowserPlugin {
     running.hub.broadcast(message)
   }
 
-  #status(): StatusView {
+  async #status(): Promise<StatusView> {
     const running = this.#running
     if (!running) throw new Error('the browser plugin is not applied')
-    const status = running.link.status()
+    const status = await running.link.statusReport()
     return {
       runId: status.runId,
       version: status.version,
@@ -168,6 +168,8 @@ class BrowserPluginInstance implements BrowserPlugin {
       counters: status.counters,
       plugins: status.plugins,
       clients: running.hub.clients(),
+      sections: toSectionsView(status.sections, running.scrub),
+      sectionErrors: Object.fromEntries(Object.entries(status.sectionErrors).map(([name, error]) => [name, toErrorView(error, running.scrub)])),
     }
   }
 

@@ -210,4 +210,13 @@ export interface StatusView {
   readonly counters: Readonly<Record<string, number>>
   readonly plugins: readonly string[]
   readonly clients: number
+  /**
+   * Each plugin's own status section under its name, from the kernel's `statusReport()`: with
+   * `@hotreload/plugin-fleet` installed, `sections.fleet` is its `FleetStatus` (committed
+   * version, members with their versions, labels and leases, the open proposal, branches).
+   * Credentials inside values are masked and absolute paths cut back to root-relative ones.
+   */
+  readonly sections: Readonly<Record<string, unknown>>
+  /** The plugins whose status could not be read (a store down, a timeout), with why. */
+  readonly sectionErrors: Readonly<Record<string, ErrorView>>
 }

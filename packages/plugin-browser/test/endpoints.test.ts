@@ -33,6 +33,8 @@ async function start(t: TestContext, options: BrowserPluginOptions = {}): Promis
   const fail = { apply: false, prepare: false, commit: false }
   const failing: Plugin = {
     name: 'failing',
+    // Its status section carries a credential and an absolute path: the endpoint masks both.
+    status: () => ({ store: 'postgres://app:s3cret-pw@db:5432/app', cache: `${project.root}/.cache`, pending: { ...fail } }),
     apply(kernel) {
       kernel.hooks.prepare.tap('failing', (tx) => {
         if (!fail.prepare) return
@@ -265,7 +267,7 @@ test('a client that misses heartbeats is dropped', async (t) => {
   assert.equal(await closed, 1006)
 })
 
-test('GET /status reports version, run id, last transaction, counters, plugins and clients, without the root', async (t) => {
+test('GET /status reports version, run id, last transaction, counters, plugins, clients and plugins\' sections, without the root or credentials', async (t) => {
   const s = await start(t)
   const opened = await openSocket(s.port, { token: await tokenOf(s), origin: s.origin })
   assert.ok('hello' in opened)
@@ -280,6 +282,10 @@ test('GET /status reports version, run id, last transaction, counters, plugins a
   assert.equal(status.counters.applied, 1)
   assert.ok(status.plugins.includes('config'))
   assert.equal(status.clients, 1)
+  // Each plugin's own section (kernel.statusReport()), with credentials masked and paths relative.
+  assert.deepEqual(status.sections, { failing: { store: 'postgres://[redacted]@db:5432/app', cache: '.cache', pending: { apply: false, prepare: false, commit: false } } })
+  assert.deepEqual(status.sectionErrors, {})
+  assert.ok(!res.body.includes('s3cret-pw'))
   assert.ok(!res.body.includes(s.project.root))
 })
 

@@ -217,7 +217,6 @@ test('integers that do not survive the round trip through their format are refus
     ['json', '{\n  "id": 9007199254740993\n}', 2, 9],
     ['json', '{"n": -9007199254740993}', 1, 7],
     ['json', '{"n": [1, 123456789012345678901234567890]}', 1, 11],
-    ['json', '{"n": 1e400}', 1, 7],
     ['yaml', 'id: 9007199254740993\n', 1, 5],
     ['yaml', 'ids:\n  - 0x20000000000001\n', 2, 5],
     ['yaml', '9007199254740993: key\n', 1, 1],
@@ -241,6 +240,38 @@ test('integers that do not survive the round trip through their format are refus
     e: 1e300,
   })
   assert.deepEqual(value('a: 9007199254740992\nb: .inf\nc: 1.5e300\n', 'yaml'), { a: 9007199254740992, b: Infinity, c: 1.5e300 })
+})
+
+test('a finite number literal that overflows to Infinity is refused in every format, at the value; inf literals are kept', () => {
+  const cases: [ConfigFormat, string, number, number, RegExp][] = [
+    ['json', '{"n": 1e400}', 1, 7, /^(?!.*inf)/],
+    ['json', '{\n  "a": [1, -1e999]\n}', 2, 12, /^(?!.*inf)/],
+    ['json', `{"n": ${'9'.repeat(400)}}`, 1, 7, /^(?!.*inf)/],
+    ['yaml', 'x: 1e400\n', 1, 4, /write \.inf/],
+    ['yaml', 'a:\n  - -1e400\n', 2, 5, /write \.inf/],
+    ['yaml', 'x: !!float 1e400\n', 1, 12, /write \.inf/],
+    ['yaml', 'x: .5e999\n', 1, 4, /write \.inf/],
+    ['toml', 'x = 1e400\n', 1, 5, /write inf/],
+    ['toml', '[t]\nx = -1_000e400\n', 2, 5, /write inf/],
+    ['toml', 'a = [1.0, 2e999]\n', 1, 11, /write inf/],
+    ['toml', 't = { x = 1.5e309 }\n', 1, 11, /write inf/],
+  ]
+  for (const [format, text, line, column, hint] of cases) {
+    const found = problems(text, format)
+    assert.equal(found.length, 1, `${format}: ${text} -> ${found.map((e) => e.message).join('; ')}`)
+    const [error] = found
+    assert.deepEqual(where(error), ['HR_CONFIG_UNSUPPORTED_VALUE', 'config/app.x', line, column], `${format}: ${text}`)
+    assert.match(error?.message ?? '', /too large: it is past 1\.8e308, the largest JavaScript number, so the parser turned it into Infinity/)
+    assert.match(error?.hint ?? '', /Write a number below 1\.8e308/)
+    assert.match(error?.hint ?? '', hint, `${format}: ${error?.hint}`)
+  }
+  assert.equal(problems('{"a": {"b": 1e400}}', 'json')[0]?.keyPath, 'a.b')
+  assert.equal(problems('[a]\nb = 1e400\n', 'toml')[0]?.keyPath, 'a.b')
+  // The literals that mean infinity and not-a-number are what the file asked for.
+  assert.deepEqual(value('a: .inf\nb: -.Inf\nc: +.INF\nd: 1.7e308\n', 'yaml'), { a: Infinity, b: -Infinity, c: Infinity, d: 1.7e308 })
+  assert.ok(Number.isNaN((value('n: .nan\n', 'yaml') as { n: number }).n))
+  assert.deepEqual(value('a = inf\nb = -inf\nc = +inf\nd = 1.7e308\n', 'toml'), { a: Infinity, b: -Infinity, c: Infinity, d: 1.7e308 })
+  assert.ok(Number.isNaN((value('n = nan\n', 'toml') as { n: number }).n))
 })
 
 test('an alias bomb is refused with the file and the position of the first alias', () => {

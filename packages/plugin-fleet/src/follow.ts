@@ -46,8 +46,18 @@ export function follow(store: FleetStore, handlers: FollowHandlers): Follower {
     failStarted = reject
   })
 
+  // A read during an outage waits for the reconnect (the store's commands have no retry limit),
+  // and neither disconnect() (ioredis PR #2197) nor anything but the store's own close ends that
+  // wait. The member closes this follower before the store, so close() must end the reads
+  // itself, or the instance's close() would hang for as long as Redis is down.
+  let markClosed: () => void = () => {}
+  const stopped = new Promise<never>((_resolve, reject) => {
+    markClosed = () => reject(new Error('the follower is closed'))
+  })
+  stopped.catch(() => undefined)
+
   const takeSnapshot = async (why: 'start' | 'gap' | 'epoch') => {
-    const snap = await store.snapshot()
+    const snap = await Promise.race([store.snapshot(), stopped])
     lastId = snap.lastId
     lastN = snap.evseq
     epoch = snap.epoch
@@ -70,7 +80,7 @@ export function follow(store: FleetStore, handlers: FollowHandlers): Follower {
           await takeSnapshot(why)
           continue
         }
-        const reply = (await store.guard(reader.call('XREAD', 'COUNT', '200', 'BLOCK', String(BLOCK_MS), 'STREAMS', store.keys.events, lastId))) as
+        const reply = (await Promise.race([store.guard(reader.call('XREAD', 'COUNT', '200', 'BLOCK', String(BLOCK_MS), 'STREAMS', store.keys.events, lastId)), stopped])) as
           | [string, [string, string[]][]][]
           | null
         if (closed) break
@@ -110,6 +120,7 @@ export function follow(store: FleetStore, handlers: FollowHandlers): Follower {
     async close() {
       if (closed) return
       closed = true
+      markClosed()
       // The blocked XREAD only ends when its connection does.
       reader.disconnect()
       await running

@@ -22,7 +22,12 @@ export interface FleetStatus {
 /** The plugin `fleet()` returns: a hotreload plugin plus the fleet's own operations. */
 export interface FleetPlugin extends Plugin {
   readonly name: 'fleet'
-  /** The shared state read now (and this member's own view). Rejects before the plugin started. */
+  /**
+   * The shared state read now (and this member's own view). Rejects before the plugin started.
+   * It is also this plugin's `Plugin.status()`: the kernel's `statusReport()` carries it as
+   * `sections.fleet` (so the browser plugin's status endpoint shows it), bounded by the report's
+   * timeout while Redis is down.
+   */
   status(): Promise<FleetStatus>
   /**
    * Proposer, after a dry-run start (the `fleet publish` command): publishes the validated files

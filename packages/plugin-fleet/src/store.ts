@@ -230,6 +230,10 @@ export class FleetStore {
 
   /** Gives up the lease of `member` now. */
   async leave(member: string): Promise<void> {
+    // Leaving is a courtesy (the lease expires by itself). Commands wait for a reconnect
+    // (maxRetriesPerRequest: null), so a leave sent while Redis is down would hold the
+    // instance's close() forever: refuse it at once instead.
+    if (this.#cmd.status !== 'ready') throw new FleetRedisError(`not connected to Redis (connection ${this.#cmd.status})`, { hint: 'Nothing to do: the lease expires by itself.' })
     await this.#script(HEARTBEAT, baseKeys(this.keys), [member, 0, '{}', 0, this.#options.maxEvents, 'leave'])
   }
 

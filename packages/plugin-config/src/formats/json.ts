@@ -1,7 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
 import type { KeySegment } from '../key-path.js'
-import { losesDigits, lossyIntegerError } from './numbers.js'
+import { losesDigits, lossyIntegerError, overflowError, overflows } from './numbers.js'
 import { LineIndex, PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
 
 /**
@@ -161,8 +161,10 @@ function build(node: Node, path: KeySegment[], ctx: BuildContext): unknown {
     case 'array':
       return (node.children ?? []).map((child, i) => build(child, [...path, i], ctx))
     case 'number':
-      if (losesDigits(ctx.text.slice(node.offset, node.offset + node.length), node.value as number)) {
-        ctx.errors.push(lossyIntegerError(ctx.path, ctx.lines.position(node.offset), path.join('.')))
+      {
+        const raw = ctx.text.slice(node.offset, node.offset + node.length)
+        if (overflows(raw, node.value as number)) ctx.errors.push(overflowError(ctx.path, ctx.lines.position(node.offset), 'json', path.join('.')))
+        else if (losesDigits(raw, node.value as number)) ctx.errors.push(lossyIntegerError(ctx.path, ctx.lines.position(node.offset), path.join('.')))
       }
       return node.value as unknown
     default:

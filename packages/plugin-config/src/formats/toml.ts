@@ -1,8 +1,8 @@
 import { parse, TomlError } from 'smol-toml'
 import { parseTOML, type AST } from 'toml-eslint-parser'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
-import type { KeySegment } from '../key-path.js'
-import { lossyIntegerError } from './numbers.js'
+import { formatKeyPath, type KeySegment } from '../key-path.js'
+import { lossyIntegerError, overflowError, overflows } from './numbers.js'
 import { LineIndex, PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
 
 /**
@@ -25,7 +25,7 @@ export function parseToml(text: string, options: ParseOptions): ParseResult {
   const table = new PositionTable()
   table.value([], { line: 1, column: 1 })
   const refused = indexPositions(text, table, options.path)
-  if (refused) return { ok: false, errors: [refused] }
+  if (refused.length > 0) return { ok: false, errors: refused }
   return { ok: true, source: { format: 'toml', value, valuePositions: table.values, keyPositions: table.keys } }
 }
 
@@ -77,30 +77,44 @@ function accepts11(text: string): boolean {
   }
 }
 
-/** Records where every key and value is written; returns the refusal if the file is not TOML 1.0. */
-function indexPositions(text: string, table: PositionTable, path: string): ConfigError | undefined {
+/** What the walk over toml-eslint-parser's tree fills in. */
+interface Walk {
+  readonly table: PositionTable
+  readonly text: string
+  readonly path: string
+  /** Finite literals that overflowed to Infinity (smol-toml reads `1e400` as Infinity). */
+  readonly errors: ConfigError[]
+}
+
+/**
+ * Records where every key and value is written; returns the refusals: the file is not TOML 1.0,
+ * or a finite float literal overflowed to Infinity.
+ */
+function indexPositions(text: string, table: PositionTable, path: string): ConfigError[] {
   let program: AST.TOMLProgram
   try {
     program = parseTOML(text, { tomlVersion: '1.0.0' })
   } catch (error) {
-    if (error instanceof SyntaxError) return fromTomlEslint(error, text, path)
+    if (error instanceof SyntaxError) return [fromTomlEslint(error, text, path)]
     throw error
   }
+  const walk: Walk = { table, text, path, errors: [] }
   const top = program.body[0]
   for (const item of top.body) {
     if (item.type === 'TOMLTable') {
       const base = item.resolvedKey
       table.value(base, at(item.loc.start))
       item.key.keys.forEach((_, i) => table.key(base.slice(0, i + 1), at(item.key.keys[i]?.loc.start ?? item.loc.start)))
-      for (const kv of item.body) keyValue(kv, base, table)
+      for (const kv of item.body) keyValue(kv, base, walk)
     } else {
-      keyValue(item, [], table)
+      keyValue(item, [], walk)
     }
   }
-  return undefined
+  return walk.errors
 }
 
-function keyValue(kv: AST.TOMLKeyValue, base: readonly KeySegment[], table: PositionTable): void {
+function keyValue(kv: AST.TOMLKeyValue, base: readonly KeySegment[], walk: Walk): void {
+  const { table } = walk
   const path = [...base]
   // A dotted key `a.b.c = 1` also defines the tables `a` and `a.b`, located at the key.
   for (const part of kv.key.keys) {
@@ -108,13 +122,16 @@ function keyValue(kv: AST.TOMLKeyValue, base: readonly KeySegment[], table: Posi
     table.key(path, at(part.loc.start))
     if (part !== kv.key.keys[kv.key.keys.length - 1]) table.value(path, at(part.loc.start))
   }
-  content(kv.value, path, table)
+  content(kv.value, path, walk)
 }
 
-function content(node: AST.TOMLContentNode, path: KeySegment[], table: PositionTable): void {
-  table.value(path, at(node.loc.start))
-  if (node.type === 'TOMLArray') node.elements.forEach((element, i) => content(element, [...path, i], table))
-  else if (node.type === 'TOMLInlineTable') for (const kv of node.body) keyValue(kv, path, table)
+function content(node: AST.TOMLContentNode, path: KeySegment[], walk: Walk): void {
+  walk.table.value(path, at(node.loc.start))
+  if (node.type === 'TOMLArray') node.elements.forEach((element, i) => content(element, [...path, i], walk))
+  else if (node.type === 'TOMLInlineTable') for (const kv of node.body) keyValue(kv, path, walk)
+  else if (node.type === 'TOMLValue' && typeof node.value === 'number' && overflows(walk.text.slice(node.range[0], node.range[1]), node.value)) {
+    walk.errors.push(overflowError(walk.path, at(node.loc.start), 'toml', formatKeyPath(path)))
+  }
 }
 
 // toml-eslint-parser columns are 0-based, like ESLint's.

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isNode, isScalar, isSeq, type Alias, type Node, type Scalar } from 'yaml'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
 import { formatKeyPath, type KeySegment } from '../key-path.js'
-import { losesDigits, lossyIntegerError } from './numbers.js'
+import { losesDigits, lossyIntegerError, overflowError, overflows } from './numbers.js'
 import type { PositionTable, Position } from './source.js'
 
 export interface YamlCheckContext {
@@ -67,9 +67,7 @@ function walk(node: unknown, path: KeySegment[], state: WalkState): void {
   // An anchor is visible to aliases inside its own node too, as in `yaml`'s own resolution.
   if (node.anchor) state.anchors.set(node.anchor, node)
   if (isScalar(node)) {
-    if (typeof node.value === 'number' && losesDigits(node.source ?? String(node.value), node.value)) {
-      state.errors.push(lossyIntegerError(state.path, at(node, state), formatKeyPath(path)))
-    }
+    if (typeof node.value === 'number') numberProblem(node, node.value, path, state)
     return
   }
   if (isMap(node)) {
@@ -99,9 +97,7 @@ function walk(node: unknown, path: KeySegment[], state: WalkState): void {
         walk(valueNode, path, state)
         continue
       }
-      if (typeof keyTarget.value === 'number' && losesDigits(keyTarget.source ?? String(keyTarget.value), keyTarget.value)) {
-        state.errors.push(lossyIntegerError(state.path, at(keyTarget, state), formatKeyPath(path)))
-      }
+      if (typeof keyTarget.value === 'number') numberProblem(keyTarget, keyTarget.value, path, state)
       const childPath = [...path, String(keyTarget.value)]
       const keyAt = isNode(keyNode) && keyNode.range ? state.pos(keyNode.range[0]) : undefined
       if (keyAt) state.table.key(childPath, keyAt)
@@ -151,6 +147,13 @@ function isMergeKey(key: Scalar): boolean {
   // "<<" is an ordinary key, as in yaml's own test.
   const value = key.value
   return (typeof value === 'symbol' && value.description === '<<') || (value === '<<' && (!key.type || key.type === 'PLAIN'))
+}
+
+/** A number scalar (a value or a key) that overflowed to Infinity or lost integer digits. */
+function numberProblem(node: Scalar, value: number, path: KeySegment[], state: WalkState): void {
+  const raw = node.source ?? String(value)
+  if (overflows(raw, value)) state.errors.push(overflowError(state.path, at(node, state), 'yaml', formatKeyPath(path)))
+  else if (losesDigits(raw, value)) state.errors.push(lossyIntegerError(state.path, at(node, state), formatKeyPath(path)))
 }
 
 function at(node: Node | undefined, state: WalkState): Partial<Position> {
