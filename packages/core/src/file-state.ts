@@ -102,9 +102,12 @@ export class FileState implements ChangeSource {
   async reconcile(paths: Iterable<string>, options: ReconcileOptions = {}): Promise<Reconciled> {
     const unique = [...new Set(paths)].sort()
     const force = new Set(options.force ?? [])
-    const probes = await mapLimit(unique, READ_CONCURRENCY, (rel) =>
-      this.#matcher.isWatched(rel) ? probe(join(this.#root, rel), this.#inlineLimit) : Promise.resolve(MISSING),
-    )
+    let done = 0
+    const probes = await mapLimit(unique, READ_CONCURRENCY, async (rel) => {
+      const found = this.#matcher.isWatched(rel) ? await probe(join(this.#root, rel), this.#inlineLimit) : MISSING
+      options.onProgress?.(++done, unique.length)
+      return found
+    })
     await Promise.all(
       unique.map(async (path, i) => {
         const found = probes[i]
