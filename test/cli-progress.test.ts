@@ -42,7 +42,7 @@ test('check on 1,500 files without a terminal: one summary line, no file list, p
   await p.write('conf/f7.json', '{"n": ')
   const bad = await runCli(['check'], p.root, RUN_MS)
   assert.equal(bad.code, 1, bad.stdout + bad.stderr)
-  assert.match(bad.stdout, /loaded 1,500 files in .*: dry run, would apply 1,500 files, but \d+ problems?:\n  ✗ conf\/f7\.json:1:\d+: invalid JSON/)
+  assert.match(bad.stdout, /loaded 1,500 files in .*: dry run, would apply 1,500 files, but \d+ problems?:\n {2}✗ conf\/f7\.json:1:\d+: invalid JSON/)
   assert.ok(bad.stdout.length < 800, bad.stdout)
 })
 
