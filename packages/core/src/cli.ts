@@ -31,7 +31,7 @@ Options:
       --dry-run        validate and report what would change, apply nothing
       --json           one JSON event per line on stdout, for programs
       --poll           use stat polling instead of native file events
-      --verbose        also print plugins' info and debug lines
+      --verbose        also print plugins' info and debug lines, and every file of a big initial load
   -q, --quiet          print only rejections and errors
   -h, --help           this text; "hotreload <command> --help" for one command
   -v, --version        the version
