@@ -1,6 +1,7 @@
 // Issue 11: a big initial load is one summary line, with a live progress line on a terminal,
 // instead of a 169 KB line listing every file and a plugin event line per file.
 import assert from 'node:assert/strict'
+import { rename } from 'node:fs/promises'
 import { test } from 'node:test'
 import { linkNodeModules, runCli, startCli } from './helpers/cli.js'
 import { makeTempProject, waitFor, type TempProject } from './helpers/index.js'
@@ -70,6 +71,14 @@ test('watch on 1,500 files without a terminal: the summary counts the plugin eve
   await p.save('conf/f3.json', '{"n":"three"}')
   const line = await waitFor(() => cli.stdout.find((l) => l.includes('v2 ')), { timeoutMs: 30_000, message: 'applied line for one edit' })
   assert.match(line, /✓ v2 conf\/f3\.json in [\d.]+ ms \[config\]/)
+
+  // A later transaction too big to list (the directory moved away: 1,500 deletions, one batch)
+  // is counts by kind, its plugin events counted on the same line.
+  await rename(p.path('conf'), p.path('gone'))
+  const big = await waitFor(() => cli.stdout.find((l) => l.includes('v3 ')), { timeoutMs: 60_000, message: `applied line for the move; stdout:\n${cli.stdout.join('\n')}` })
+  assert.match(big, /^✓ v3 1,500 files \(1,500 deleted\) in [\d.]+ ms \[config\] \(1,500 config:changed; --verbose lists them\)$/)
+  assert.deepEqual(perFileLines(cli.stdout.join('\n')).filter((l) => !/conf\/f3\.json|config:changed f3$/.test(l)), [])
+  assert.ok(cli.stdout.join('\n').length < 1000, cli.stdout.join('\n'))
   cli.child.kill('SIGTERM')
   assert.equal(await cli.exit(), 0)
 })

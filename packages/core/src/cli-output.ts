@@ -7,9 +7,12 @@ import type { Plugin } from './plugin.js'
 import type { TransactionRecord } from './record.js'
 import type { Logger } from './logger.js'
 import type { LoadProgress } from './load-progress.js'
-import { countChanges, formatCount, type LoadDisplay } from './cli-progress.js'
+import { countChanges, formatCount, LOAD_LIST_LIMIT, type LoadDisplay } from './cli-progress.js'
+import { EVENT_TYPES } from './events.js'
 
 type Style = Parameters<typeof styleText>[0]
+
+const CORE_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES)
 
 /** How much the CLI prints: `quiet` only what went wrong, `verbose` plugins' info and debug lines too. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose'
@@ -65,12 +68,27 @@ export function createPrinter({ json, color, verbosity = 'normal', load }: { jso
     (verbosity === 'verbose' ? undefined : countChanges(e.changes)) ??
     e.changes.map((c) => (c.from ? `${c.from} → ${c.path}` : `${c.path}${c.kind === 'modified' ? '' : ` (${c.kind})`}`)).join(', ')
 
+  // A transaction's plugin events (a config:changed per file) arrive synchronously just before
+  // its outcome. They are held for a microtask so that an applied transaction too big to list
+  // has them counted on its line instead of printed; any other event prints them first.
+  let held: HotReloadEvent[] = []
+  const flush = () => {
+    const list = held
+    held = []
+    for (const event of list) {
+      out(`  ${paint('dim', describePluginEvent(event))}`)
+      for (const line of diffLines(event)) out(`    ${paint('dim', line)}`)
+    }
+  }
+  const countHeld = () => {
+    const byType = new Map<string, number>()
+    for (const e of held) byType.set(e.type, (byType.get(e.type) ?? 0) + 1)
+    held = []
+    return byType.size ? ` (${[...byType].map(([type, n]) => `${formatCount(n)} ${type}`).join(', ')}; --verbose lists them)` : ''
+  }
+
   /** A big initial load's outcome as one line (and its problems): true when it was printed so. */
-  function loadSummary(event: HotReloadEvent): boolean {
-    if (!load || !('reason' in event) || event.reason !== 'initial') return false
-    const summary = load.summary(event.durationMs)
-    if (!summary) return false
-    const { head, tail } = summary
+  function loadSummary(event: HotReloadEvent, head: string, tail: string): boolean {
     const problems = 'problems' in event ? event.problems : []
     switch (event.type) {
       case 'applied':
@@ -96,13 +114,24 @@ export function createPrinter({ json, color, verbosity = 'normal', load }: { jso
   }
 
   function human(event: HotReloadEvent): void {
-    if (loadSummary(event)) return
+    if (!CORE_TYPES.has(event.type)) {
+      if (quiet) return
+      held.push(event)
+      if (held.length === 1) queueMicrotask(flush)
+      return
+    }
+    const outcome = 'reason' in event && 'changes' in event ? event : undefined
+    const head = outcome?.reason === 'initial' ? load?.summary(outcome.durationMs) : undefined
+    const big = head !== undefined || (outcome !== undefined && verbosity !== 'verbose' && outcome.changes.length > LOAD_LIST_LIMIT)
+    const tail = big && event.type === 'applied' ? countHeld() : ''
+    flush()
+    if (head !== undefined && loadSummary(event, head, tail)) return
     switch (event.type) {
       case 'ready':
         if (!quiet) out(paint('cyan', `hotreload ready: ${plural(event.files, 'file')} watched, version ${event.version} (${event.durationMs} ms)`))
         return
       case 'applied':
-        if (!quiet) out(`${paint('green', '✓')} v${event.version} ${changeList(event) || 'no files'} ${paint('dim', `in ${event.durationMs} ms${event.plugins.length ? ` [${event.plugins.join(', ')}]` : ''}`)}`)
+        if (!quiet) out(`${paint('green', '✓')} v${event.version} ${changeList(event) || 'no files'} ${paint('dim', `in ${event.durationMs} ms${event.plugins.length ? ` [${event.plugins.join(', ')}]` : ''}${tail}`)}`)
         return
       case 'rejected':
         out(`${paint('red', '✗ rejected')} ${changeList(event) || 'initial load'}: ${plural(event.problems.length, 'problem')}, still serving v${event.version} ${paint('dim', `(${event.durationMs} ms)`)}`)
@@ -126,13 +155,6 @@ export function createPrinter({ json, color, verbosity = 'normal', load }: { jso
       case 'error':
         err(`${paint('red', 'error')} ${formatLocated(event.error)}`)
         return
-      default:
-        // A big initial load's plugin events (a config:changed per file) are counted for its summary.
-        if (load?.summarizing()) load.count((event as HotReloadEvent).type)
-        else if (!quiet) {
-          out(`  ${paint('dim', describePluginEvent(event))}`)
-          for (const line of diffLines(event)) out(`    ${paint('dim', line)}`)
-        }
     }
   }
 

@@ -35,16 +35,14 @@ export interface LoadDisplayOptions {
 
 /**
  * The initial load as the CLI shows it. The kernel's `onLoadProgress` feeds `progress()`; the
- * printer asks `summarizing()` whether to count plugin events instead of printing them, calls
- * `clear()` before every line it prints (so the progress line never ends up inside one), and
- * `summary()` for the line that replaces the per-file list.
+ * printer calls `clear()` before every line it prints (so the progress line never ends up
+ * inside one), and `summary()` for the head of the line that replaces the per-file list.
  */
 export function createLoadDisplay({ live, write, listAll, now = () => performance.now() }: LoadDisplayOptions) {
   let total: number | undefined
   let started = 0
   let shown = 0
   let ended = false
-  const counted = new Map<string, number>()
   const big = () => total !== undefined && total > LOAD_LIST_LIMIT
 
   function draw(text: string): void {
@@ -70,29 +68,16 @@ export function createLoadDisplay({ live, write, listAll, now = () => performanc
       write(`\r${' '.repeat(shown)}\r`)
       shown = 0
     },
-    /** True while a big initial load is running and not every file is listed: plugin events are counted. */
-    summarizing(): boolean {
-      return !ended && !listAll && big()
-    },
-    /** Counts one plugin event of a summarized load instead of printing it. */
-    count(type: string): void {
-      counted.set(type, (counted.get(type) ?? 0) + 1)
-    },
     /**
      * Ends the load display and returns the head of its summary line, or undefined when this
-     * load is listed file by file: `loaded 5,000 files in 1.2 s (4,100 files/s)`. `tail` is
-     * what the plugin events counted instead of printed were, for the end of the line.
+     * load is listed file by file: `loaded 5,000 files in 1.2 s (4,100 files/s)`.
      */
-    summary(durationMs: number): { head: string; tail: string } | undefined {
+    summary(durationMs: number): string | undefined {
       const summarize = !ended && !listAll && big()
       this.clear()
       ended = true
       if (!summarize || total === undefined) return undefined
-      const events = [...counted].map(([type, n]) => `${formatCount(n)} ${type}`).join(', ')
-      return {
-        head: `loaded ${formatCount(total)} files in ${formatDuration(durationMs)} (${formatRate(total, durationMs)})`,
-        tail: events ? ` (${events}; --verbose lists them)` : '',
-      }
+      return `loaded ${formatCount(total)} files in ${formatDuration(durationMs)} (${formatRate(total, durationMs)})`
     },
   }
 }
