@@ -3,7 +3,8 @@
  * after one change, and compare the hashing throughput with `sha256sum` over the same files in
  * the same run. Also hashes one large sparse file (1 GB by default) to show memory stays flat.
  *
- * Standalone: `node --conditions=source --import tsx bench/assets-manifest.ts [--files=N]`.
+ * Standalone: `node --conditions=source --import tsx bench/assets-manifest.ts [--files=N] [--runs=N] [--large-mb=N]`
+ * (from bench/: `npm run bench:assets -- --large-mb=0`).
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -14,15 +15,19 @@ import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { createHotReload } from '@hotreload/core'
 import { assetsPlugin } from '@hotreload/plugin-assets'
-// The raw hash pass is an internal of the plugin, measured here on its own.
+// The raw hash passes are internals of the plugin, measured here on their own.
 import { digestFile } from '../packages/plugin-assets/src/hash.js'
+import { digestInPool } from '../packages/plugin-assets/src/hash-pool.js'
 
 export interface AssetManifestBenchOptions {
   /** Number of generated assets. Default 10,000. */
   readonly files?: number
   /** Size of the large sparse file hashed for the memory figure, in MiB; 0 skips it. Default 1024. */
   readonly largeFileMb?: number
-  /** Runs of `sha256sum` and of the raw hash pass; the median is reported. Default 3. */
+  /**
+   * Rounds; each runs `sha256sum`, the raw hash pass and the full build once, in that order, so
+   * the machine's load hits all three alike. Medians are reported. Default 5.
+   */
   readonly runs?: number
   readonly log?: (line: string) => void
 }
@@ -32,6 +37,16 @@ export interface Throughput {
   readonly ms: number
   /** MiB of asset bytes per second. */
   readonly mbPerSec: number
+  /** Every run's wall time in ms, in run order. */
+  readonly samples: readonly number[]
+}
+
+/** Per round, this time divided by `sha256sum`'s in the same round: median and spread. */
+export interface PairedRatio {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly rounds: number
 }
 
 export interface AssetManifestBenchResult {
@@ -39,13 +54,14 @@ export interface AssetManifestBenchResult {
   readonly totalBytes: number
   /** `xargs -0 -n 500 sha256sum` over every file (one sha256 per file). */
   readonly sha256sum: Throughput
-  /** The plugin's own hash pass over every file: sha256 and sha384 in one read, 4 files at a time. */
-  readonly hashPass: Throughput
+  /** The plugin's hash pass over every file, as a large stage runs it: the worker pool, sha256 and sha384 from one read. */
+  readonly hashPass: Throughput & { readonly paired: PairedRatio }
   /**
-   * The full initial build through `createHotReload` (no watcher): the core fingerprints every
-   * file (sha256), the plugin computes SRI (sha384) and writes the manifest.
+   * The full initial build through `createHotReload` (no watcher), from no manifest: the core
+   * lists and stats every file (the plugin claims them by stat), the plugin reads and hashes
+   * each once (sha256 + sha384, in worker threads) and writes the manifest (temp + rename).
    */
-  readonly build: Throughput & { readonly manifestBytes: number; readonly hashed: number }
+  readonly build: Throughput & { readonly manifestBytes: number; readonly hashed: number; readonly paired: PairedRatio }
   /**
    * The same initial load with no plugin: since issue 11 no plugin claims the files, so the core
    * fingerprints them by size and mtime only (nothing read); the floor the build stands on.
@@ -53,8 +69,6 @@ export interface AssetManifestBenchResult {
   readonly coreOnly: Throughput
   /** One asset edited, then `reload({ paths })`: the transaction that updates the manifest. */
   readonly update: { readonly ms: number; readonly hashed: number; readonly manifestWrites: number }
-  /** Our MiB/s divided by sha256sum's (>1: faster). */
-  readonly ratio: { readonly hashPassVsSha256sum: number; readonly buildVsSha256sum: number }
   /** Every manifest hash equals the one sha256sum printed for that file. */
   readonly verified: boolean
   /** Hashing one large file with the plugin's hash pass, and how much the process grew meanwhile. */
@@ -82,8 +96,15 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number
 }
 
-function throughput(ms: number, bytes: number): Throughput {
-  return { ms: Math.round(ms * 10) / 10, mbPerSec: Math.round((bytes / MiB / (ms / 1000)) * 10) / 10 }
+function throughput(samples: readonly number[], bytes: number): Throughput {
+  const ms = median([...samples])
+  return { ms: Math.round(ms * 10) / 10, mbPerSec: Math.round((bytes / MiB / (ms / 1000)) * 10) / 10, samples: samples.map((v) => Math.round(v * 10) / 10) }
+}
+
+function paired(times: readonly number[], baseline: readonly number[]): PairedRatio {
+  const ratios = times.map((t, i) => t / (baseline[i] as number))
+  const round = (v: number) => Math.round(v * 100) / 100
+  return { median: round(median(ratios)), min: round(Math.min(...ratios)), max: round(Math.max(...ratios)), rounds: ratios.length }
 }
 
 /** Runs `xargs -0 -n 500 sha256sum` over `files` (relative to `cwd`); resolves with path -> hash. */
@@ -107,13 +128,11 @@ function sha256sum(cwd: string, files: readonly string[]): Promise<Map<string, s
   })
 }
 
-/** Hashes every file with the plugin's hash pass, `concurrency` at a time (as the plugin stages them). */
-async function hashPass(root: string, files: readonly string[], concurrency = 4): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < files.length) await digestFile(join(root, files[next++] as string))
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
+/** Hashes every file with the plugin's hash pass for a large stage: the worker pool, started and closed here. */
+async function hashPass(root: string, files: readonly string[], sizes: readonly number[]): Promise<void> {
+  const outcomes = await digestInPool(files.map((f, i) => ({ path: join(root, f), size: sizes[i] as number })))
+  const failed = outcomes.find((o) => o instanceof Error)
+  if (failed) throw failed
 }
 
 /**
@@ -122,7 +141,7 @@ async function hashPass(root: string, files: readonly string[], concurrency = 4)
  */
 export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): Promise<AssetManifestBenchResult> {
   const count = opts.files ?? 10_000
-  const runs = opts.runs ?? 3
+  const runs = opts.runs ?? 5
   const largeFileMb = opts.largeFileMb ?? 1024
   const log = opts.log ?? (() => undefined)
   const loadBefore = loadavg()[0] ?? 0
@@ -130,6 +149,7 @@ export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): 
   try {
     log(`assets: generating ${count} files`)
     const files: string[] = []
+    const sizes: number[] = []
     let totalBytes = 0
     for (let i = 0; i < count; i++) {
       const rel = `static/d${String(i % 100).padStart(2, '0')}/f${i}${EXTENSIONS[i % EXTENSIONS.length]}`
@@ -137,25 +157,8 @@ export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): 
       const size = sizeOf(i)
       await writeFile(join(root, rel), randomBytes(size))
       files.push(rel)
+      sizes.push(size)
       totalBytes += size
-    }
-
-    log(`assets: sha256sum x${runs} over ${(totalBytes / MiB).toFixed(0)} MiB`)
-    const sumTimes: number[] = []
-    let reference = new Map<string, string>()
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now()
-      reference = await sha256sum(root, files)
-      sumTimes.push(performance.now() - t0)
-    }
-    if (reference.size !== count) throw new Error(`sha256sum hashed ${reference.size} of ${count} files`)
-
-    log(`assets: hash pass x${runs}`)
-    const passTimes: number[] = []
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now()
-      await hashPass(root, files)
-      passTimes.push(performance.now() - t0)
     }
 
     log('assets: initial load with no plugin (core fingerprinting only)')
@@ -164,18 +167,57 @@ export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): 
     const coreOnlyMs = performance.now() - c0
     await bare.close()
 
-    log('assets: full build through createHotReload')
-    const assets = assetsPlugin()
-    const t0 = performance.now()
-    const reloader = await createHotReload({ root, watch: false, plugins: [assets] })
-    const buildMs = performance.now() - t0
+    // One warm-up round, not counted: the page cache and the JIT start alike for everyone.
+    log(`assets: ${runs} rounds of sha256sum, hash pass and full build over ${(totalBytes / MiB).toFixed(0)} MiB, after a warm-up`)
+    const sumTimes: number[] = []
+    const passTimes: number[] = []
+    const buildTimes: number[] = []
+    let reference = new Map<string, string>()
+    let assets = assetsPlugin()
+    let reloader: Awaited<ReturnType<typeof createHotReload>> | undefined
+    const steps = {
+      async sha256sum() {
+        reference = await sha256sum(root, files)
+        if (reference.size !== count) throw new Error(`sha256sum hashed ${reference.size} of ${count} files`)
+      },
+      hashPass: () => hashPass(root, files, sizes),
+      async build() {
+        // Every build starts from no manifest, as a first start does; the last one is kept open.
+        await reloader?.close()
+        reloader = undefined
+        await rm(join(root, '.hotreload'), { recursive: true, force: true })
+        assets = assetsPlugin()
+        const b0 = performance.now()
+        reloader = await createHotReload({ root, watch: false, plugins: [assets] })
+        return performance.now() - b0
+      },
+    }
+    const order = ['sha256sum', 'hashPass', 'build'] as const
     try {
+      for (let r = -1; r < runs; r++) {
+        // The order rotates from round to round, so none of the three always runs first.
+        const round: Record<(typeof order)[number], number> = { sha256sum: 0, hashPass: 0, build: 0 }
+        for (let k = 0; k < order.length; k++) {
+          const step = order[(Math.max(r, 0) + k) % order.length] as (typeof order)[number]
+          const t0 = performance.now()
+          const own = await steps[step]()
+          round[step] = typeof own === 'number' ? own : performance.now() - t0
+        }
+        if (r >= 0) {
+          sumTimes.push(round.sha256sum)
+          passTimes.push(round.hashPass)
+          buildTimes.push(round.build)
+        }
+        log(`  round ${r < 0 ? 'warm-up' : r + 1}: sha256sum ${round.sha256sum.toFixed(0)} ms, hash pass ${round.hashPass.toFixed(0)} ms, build ${round.build.toFixed(0)} ms (${(round.build / round.sha256sum).toFixed(2)}x)`)
+      }
+      if (!reloader) throw new Error('no build ran')
       const initial = reloader.history()[0]
       if (initial?.status !== 'applied') throw new Error(`the initial build was ${initial?.status}: ${JSON.stringify(initial?.problems)}`)
       const manifestText = await readFile(assets.stats().manifestPath, 'utf8')
       const manifest = JSON.parse(manifestText) as Record<string, { hash: string }>
       const verified = files.every((f) => manifest[f.slice('static/'.length)]?.hash === reference.get(f))
       const hashedAtBuild = assets.stats().hashed
+      if (hashedAtBuild !== count) throw new Error(`the build hashed ${hashedAtBuild} of ${count} files`)
 
       const edited = files[count >> 1] as string
       await writeFile(join(root, edited), randomBytes(sizeOf(count >> 1)))
@@ -206,33 +248,29 @@ export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): 
         clearInterval(sampler)
         largeFile = {
           mb: largeFileMb,
-          ...throughput(largeMs, largeFileMb * MiB),
+          ...throughput([largeMs], largeFileMb * MiB),
           rssGrowthMb: Math.round(((peakRss - m0.rss) / MiB) * 10) / 10,
           heapGrowthMb: Math.round(((peakHeap - m0.heapUsed) / MiB) * 10) / 10,
         }
       }
 
-      const sha = throughput(median(sumTimes), totalBytes)
-      const pass = throughput(median(passTimes), totalBytes)
-      const build = throughput(buildMs, totalBytes)
+      const sha = throughput(sumTimes, totalBytes)
+      const pass = throughput(passTimes, totalBytes)
+      const build = throughput(buildTimes, totalBytes)
       return {
         files: count,
         totalBytes,
         sha256sum: sha,
-        hashPass: pass,
-        build: { ...build, manifestBytes: Buffer.byteLength(manifestText), hashed: hashedAtBuild },
-        coreOnly: throughput(coreOnlyMs, totalBytes),
+        hashPass: { ...pass, paired: paired(passTimes, sumTimes) },
+        build: { ...build, manifestBytes: Buffer.byteLength(manifestText), hashed: hashedAtBuild, paired: paired(buildTimes, sumTimes) },
+        coreOnly: throughput([coreOnlyMs], totalBytes),
         update: { ms: Math.round(updateMs * 10) / 10, hashed: after.hashed - before.hashed, manifestWrites: after.manifestWrites - before.manifestWrites },
-        ratio: {
-          hashPassVsSha256sum: Math.round((pass.mbPerSec / sha.mbPerSec) * 100) / 100,
-          buildVsSha256sum: Math.round((build.mbPerSec / sha.mbPerSec) * 100) / 100,
-        },
         verified,
         ...(largeFile ? { largeFile } : {}),
         machine: { cpus: cpus().length, loadBefore: Math.round(loadBefore * 10) / 10, loadAfter: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
       }
     } finally {
-      await reloader.close()
+      await reloader?.close()
     }
   } finally {
     await rm(root, { recursive: true, force: true })
@@ -240,9 +278,15 @@ export async function benchAssetManifest(opts: AssetManifestBenchOptions = {}): 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const filesArg = process.argv.find((a) => a.startsWith('--files='))
+  const arg = (name: string) => {
+    const found = process.argv.find((a) => a.startsWith(`--${name}=`))
+    return found === undefined ? undefined : Number(found.slice(name.length + 3))
+  }
+  const [files, runs, largeFileMb] = [arg('files'), arg('runs'), arg('large-mb')]
   const result = await benchAssetManifest({
-    ...(filesArg ? { files: Number(filesArg.slice('--files='.length)) } : {}),
+    ...(files !== undefined ? { files } : {}),
+    ...(runs !== undefined ? { runs } : {}),
+    ...(largeFileMb !== undefined ? { largeFileMb } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)

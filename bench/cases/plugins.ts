@@ -26,15 +26,20 @@ async function assetRows(quick: boolean, log: (line: string) => void): Promise<B
   if (!existsSync(join(BENCH_DIR, 'assets-manifest.ts'))) return [summarize('asset manifest', '(missing)', '', [], { note: 'bench/assets-manifest.ts not written' })]
   try {
     const { benchAssetManifest } = await import('../assets-manifest.js')
-    const r = await benchAssetManifest({ ...(quick ? { files: 1000, largeFileMb: 64, runs: 1 } : {}), log: (line) => log(`  ${line}`) })
+    const r = await benchAssetManifest({ ...(quick ? { files: 1000, largeFileMb: 64, runs: 2 } : {}), log: (line) => log(`  ${line}`) })
     const mib = (r.totalBytes / 2 ** 20).toFixed(0)
     const hashCase = `asset manifest: hash ${r.files.toLocaleString('en-US')} files (${mib} MiB)`
     const rate = (mbPerSec: number) => `${mbPerSec} MiB/s`
+    // The ratio column divides medians taken over different rounds; this one pairs each round's
+    // time with sha256sum's in the same round, which the machine's changing load skews less.
+    const pairedNote = (p: { median: number; min: number; max: number; rounds: number }) => `paired ${p.median}x sha256sum (${p.min}-${p.max}, ${p.rounds} rounds)`
     const rows: BenchRow[] = [
-      summarize(hashCase, 'sha256sum (xargs -n 500)', 'ms', [r.sha256sum.ms], { baseline: true, note: rate(r.sha256sum.mbPerSec) }),
-      summarize(hashCase, 'plugin hash pass (sha256 + sha384)', 'ms', [r.hashPass.ms], { note: rate(r.hashPass.mbPerSec) }),
-      summarize(hashCase, 'core fingerprinting alone', 'ms', [r.coreOnly.ms], { note: rate(r.coreOnly.mbPerSec) }),
-      summarize(hashCase, 'full manifest build', 'ms', [r.build.ms], { note: `${rate(r.build.mbPerSec)}, hashes ${r.verified ? 'match' : 'DIFFER from'} sha256sum` }),
+      summarize(hashCase, 'sha256sum (xargs -n 500)', 'ms', [...r.sha256sum.samples], { baseline: true, note: rate(r.sha256sum.mbPerSec) }),
+      summarize(hashCase, 'plugin hash pass (sha256 + sha384, worker pool)', 'ms', [...r.hashPass.samples], { note: `${rate(r.hashPass.mbPerSec)}, ${pairedNote(r.hashPass.paired)}` }),
+      summarize(hashCase, 'core listing and stat alone (no plugin)', 'ms', [...r.coreOnly.samples], { note: rate(r.coreOnly.mbPerSec) }),
+      summarize(hashCase, 'full manifest build', 'ms', [...r.build.samples], {
+        note: `${rate(r.build.mbPerSec)}, ${pairedNote(r.build.paired)}, hashes ${r.verified ? 'match' : 'DIFFER from'} sha256sum`,
+      }),
       summarize('asset manifest: update after one change', 'reload({ paths })', 'ms', [r.update.ms], {
         note: `${r.update.hashed} file hashed, ${r.update.manifestWrites} manifest write`,
       }),

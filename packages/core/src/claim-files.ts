@@ -12,8 +12,8 @@ const MAX_CACHED_ANSWERS = 50_000
  * `kernel.claimFiles()`: watches `globs` (through `include`) and claims, in detect, each change
  * whose path (or, for a rename, former path) matches and passes `filter`. Matcher answers are
  * cached per path: the same files change again and again, and picomatch was on every event.
- * The local-files source reads and hashes only claimed files at once (see read-needs.ts), and
- * never reads one over `options.maxFileBytes`. Returns the removal of the globs and the claim.
+ * The local-files source reads and hashes only claimed files at once (see read-needs.ts), unless
+ * `options.fingerprint` is `'stat'`, and never reads one over `options.maxFileBytes`. Returns the removal of the globs and the claim.
  */
 export function claimFiles(
   hooks: KernelHooks,
@@ -37,7 +37,8 @@ export function claimFiles(
   }
   let active = true
   const removeGlobs = include(list)
-  const removeReads = reads?.add(list, options.maxFileBytes)
+  // A stat-fingerprinted claim asks the core to read nothing, so it adds no read need.
+  const removeReads = options.fingerprint === 'stat' ? undefined : reads?.add(list, options.maxFileBytes)
   hooks.detect.tap(plugin, (changes, tx) => {
     if (!active) return changes
     for (const change of changes) {

@@ -7,6 +7,7 @@ export { createStagingKey, type KernelHooks, type StagingKey, type Transaction }
 export { EVENT_TYPES } from './events.js'
 export { STAGES } from './record.js'
 export { writeFileAtomic, type WriteAtomicOptions } from './write-atomic.js'
+export { isStatFingerprint } from './read-probe.js'
 export { mapLimit } from './map-limit.js'
 export { tempPathFor } from './sweep.js'
 export { LockedError } from './lock.js'

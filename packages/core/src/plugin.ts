@@ -63,6 +63,16 @@ export interface ReloadOptions {
 export interface ClaimOptions {
   /** Files larger than this many bytes are refused by size, without being read. */
   readonly maxFileBytes?: number
+  /**
+   * How the core fingerprints the claimed files. `'content'` (the default): it reads and
+   * sha256-hashes each one as it reconciles, and `tx.read()` serves those bytes from memory.
+   * `'stat'`: it fingerprints them by size and mtime only and never reads them itself, so a
+   * plugin that hashes the bytes anyway reads each file once, where it likes (plugin-assets
+   * hashes large trees in worker threads). A touch then counts as a modification and a rename
+   * pairs by size and mtime, as for unclaimed files. A file another plugin claims with
+   * `'content'` is still read and hashed.
+   */
+  readonly fingerprint?: 'content' | 'stat'
 }
 
 export interface Kernel {
@@ -83,7 +93,7 @@ export interface Kernel {
   /**
    * Adds `globs` to the watched set and claims, in detect, every change whose path (or, for a
    * rename, former path) matches them and passes `filter`. Claimed files are read and hashed as
-   * they are reconciled; a file no plugin claims is fingerprinted by size and mtime and read
+   * they are reconciled (by stat only with `options.fingerprint: 'stat'`); a file no plugin claims is fingerprinted by size and mtime and read
    * only if `tx.read()` asks for it. With `options.maxFileBytes`, a larger file is never read:
    * it is fingerprinted by stat (its `fingerprint.size` tells the plugin to refuse it) and
    * `tx.read()` rejects with `HR_FILE_TOO_LARGE`. Returns its removal.

@@ -56,7 +56,11 @@ export function statFingerprint(stats: Pick<Stats, 'size' | 'mtimeMs'>): Fingerp
   return { size: stats.size, mtimeMs: stats.mtimeMs, hash: `${STAT_PREFIX}${stats.size}:${stats.mtimeMs}` }
 }
 
-/** Whether a fingerprint was taken by stat only (see `statFingerprint`). */
+/**
+ * Whether `fingerprint` was taken by size and mtime only (`stat:<size>:<mtimeMs>`), not from
+ * the bytes: a file no plugin reads, over a plugin's size limit, or claimed with
+ * `fingerprint: 'stat'`. Such a hash never equals a content hash.
+ */
 export function isStatFingerprint(fingerprint: Fingerprint): boolean {
   return fingerprint.hash.startsWith(STAT_PREFIX)
 }

@@ -115,3 +115,32 @@ test('kernel.claimFiles({ maxFileBytes }): the plugin sees the size of an oversi
   t.after(() => reloader.close())
   assert.deepEqual(seen.sort(), ['config/big.json:HR_FILE_TOO_LARGE:5000', 'config/small.json:2'])
 })
+
+test("kernel.claimFiles({ fingerprint: 'stat' }): claimed files are fingerprinted by stat and read on demand, unless another plugin claims their content", async (t) => {
+  const project = await makeTempProject({ 'static/a.css': 'a{}', 'static/shared.css': 'b{}' })
+  t.after(() => project.cleanup())
+  const seen = new Map<string, string>()
+  const claimer = (name: string, globs: string, fingerprint: 'content' | 'stat'): Plugin => ({
+    name,
+    apply(kernel) {
+      kernel.claimFiles(name, globs, undefined, { fingerprint })
+      kernel.hooks.validate.tapPromise(name, async (tx) => {
+        for (const change of tx.claimed(name)) seen.set(`${name}:${change.path}`, `${change.fingerprint?.hash ?? ''}=${(await tx.read(change)).toString()}`)
+      })
+    },
+  })
+  const reloader = await createHotReload({
+    root: project.root,
+    watch: false,
+    plugins: [claimer('by-stat', 'static/**', 'stat'), claimer('by-content', 'static/shared.css', 'content')],
+  })
+  t.after(() => reloader.close())
+  assert.match(seen.get('by-stat:static/a.css') ?? '', /^stat:3:[\d.]+=a\{\}$/)
+  // Another plugin needs the bytes of shared.css: the core reads and hashes it for both.
+  assert.equal(seen.get('by-stat:static/shared.css'), `${sha256('b{}')}=b{}`)
+  assert.equal(seen.get('by-content:static/shared.css'), `${sha256('b{}')}=b{}`)
+  // A move keeps size and mtime: it pairs as a rename by stat.
+  await rename(project.path('static/a.css'), project.path('static/moved.css'))
+  const record = await reloader.reload()
+  assert.deepEqual(record.changes, [{ kind: 'renamed', path: 'static/moved.css', from: 'static/a.css' }])
+})

@@ -1,9 +1,10 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
-import { createStagingKey, toProblem, writeFileAtomic, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
+import { createStagingKey, toProblem, writeFileAtomic, type FileChange, type Kernel, type Transaction, type TransactionRecord } from '@hotreload/core'
 import { createAssetsCommand, type ManifestView } from './commands.js'
 import { AssetsOptionsError, ManifestWriteError, UnknownAssetError } from './errors.js'
+import { EarlyHashes } from './early-hash.js'
 import { describeFsError } from './fs-reason.js'
 import type { AssetUpdatedEvent } from './events.js'
 import { commitManifestFile, freezeManifest, readManifestFile, serializeManifest, stageManifestFile } from './manifest.js'
@@ -52,6 +53,8 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
   const retention = new CopyRetention(opts.keepVersions)
   let paths: Paths | undefined
   let lastHashed: readonly string[] = []
+  // Hashing started when the plugin was applied, for the initial load (see early-hash.ts).
+  let early: EarlyHashes | undefined
   const counters = { hashed: 0, bytesHashed: 0, reused: 0, manifestWrites: 0, copiesWritten: 0, copiesRemoved: 0 }
 
   const logicalOf = (path: string): string | undefined => {
@@ -62,23 +65,28 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
   const urlOf = (entry: ManifestEntry): string => opts.publicPath + entry.file.split('/').map(encodeURIComponent).join('/')
 
   /** Stages the next manifest and plans the copies; reads, and writes nothing anywhere. */
-  async function validate(tx: Transaction, at: Paths): Promise<void> {
+  async function validate(tx: Transaction, at: Paths, kernel: Kernel): Promise<void> {
     const claimed = tx.claimed(name)
     // The initial load stages the manifest even when none of its files are assets, so the file
     // always exists and never lists assets deleted while no instance was running.
     if (claimed.length === 0 && tx.reason !== 'initial') return
+    // The hashing started before the initial scan serves the initial load only, once.
+    const ahead = tx.reason === 'initial' ? early : undefined
+    if (ahead) early = undefined
     const staged = await stageAssets(claimed, {
+      ...(ahead ? { early: ahead } : {}),
       current: entries,
       logicalOf,
       hashLength: opts.hashLength,
       ...(at.output !== undefined ? { outDir: at.output } : {}),
       signal: tx.signal,
       read: (change) => tx.read(change),
+      onPoolError: (error) => kernel.log.warn(`assets plugin "${name}": hashing on the main thread instead of worker threads: ${error.message}`),
       onHashed(_, bytes) {
         counters.hashed++
         counters.bytesHashed += bytes
       },
-    })
+    }).finally(() => ahead?.close())
     lastHashed = Object.freeze([...staged.hashed])
     counters.reused += staged.reused
     for (const error of staged.errors) tx.problem(toProblem(error, name))
@@ -184,25 +192,37 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
    * The core runs no transaction when nothing is watched, so with no assets the initial load
    * would never write the manifest, and one left by an earlier run would keep listing files
    * deleted since. An empty asset set has a known manifest: write it now (never in a dry run).
+   * Many assets are hashed from now on, ahead of the core's scan (see early-hash.ts).
    */
-  async function writeEmptyManifestIfNoAssets(kernel: Kernel, at: Paths): Promise<void> {
-    if (kernel.options.dryRun) return
+  async function prepareInitialLoad(kernel: Kernel, at: Paths): Promise<void> {
+    const listed = await listAssets(kernel, at)
+    if (EarlyHashes.worthStarting(listed.length)) early = new EarlyHashes(listed)
+    if (listed.length === 0 && !kernel.options.dryRun) await writeEmptyManifest(kernel, at)
+  }
+
+  /** The regular asset files under `dir` now (absolute; not the ignored ones); none without the directory. */
+  async function listAssets(kernel: Kernel, at: Paths): Promise<string[]> {
     const ignored = picomatch([...kernel.options.ignore], { dot: true })
-    let found: boolean
+    let dirents
     try {
-      const dirents = await readdir(resolve(at.root, opts.dir), { recursive: true, withFileTypes: true })
-      found = dirents.some((d) => {
-        if (!d.isFile()) return false
-        const rel = relative(at.root, join(d.parentPath, d.name)).split(sep).join('/')
-        return logicalOf(rel) !== undefined && !ignored(rel)
-      })
+      dirents = await readdir(resolve(at.root, opts.dir), { recursive: true, withFileTypes: true })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       // No asset directory at all is the same as an empty one.
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error
-      found = false
+      return []
     }
-    if (found) return
+    const found: string[] = []
+    for (const d of dirents) {
+      if (!d.isFile()) continue
+      const absolute = join(d.parentPath, d.name)
+      const rel = relative(at.root, absolute).split(sep).join('/')
+      if (logicalOf(rel) !== undefined && !ignored(rel)) found.push(absolute)
+    }
+    return found
+  }
+
+  async function writeEmptyManifest(kernel: Kernel, at: Paths): Promise<void> {
     const text = serializeManifest(new Map())
     try {
       if ((await readManifestFile(at.manifest))?.toString('utf8') === text) return
@@ -240,18 +260,24 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
     async apply(kernel: Kernel) {
       const at = resolvePaths(kernel.root, opts.dir, opts.manifestPath, opts.outDir, name)
       paths = at
-      const removeClaim = kernel.claimFiles(name, opts.files, (change) => logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined))
+      // By stat: the plugin reads every asset itself (both hashes from one read, a large tree in
+      // worker threads), so the core reading and sha256-hashing them first would double the work.
+      const owns = (change: FileChange) => logicalOf(change.path) !== undefined || (change.from !== undefined && logicalOf(change.from) !== undefined)
+      const removeClaim = kernel.claimFiles(name, opts.files, owns, { fingerprint: 'stat' })
       const removeExclude = kernel.exclude(ownOutputs(at))
-      kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at))
+      kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at, kernel))
       kernel.hooks.apply.tapPromise(name, (tx) => apply(tx, at))
       kernel.hooks.commit.tapPromise(name, (tx) => commit(tx, at, kernel))
       // Temps a crash left between apply and commit (see kernel.sweepTemps).
       await kernel.sweepTemps(dirname(at.manifest))
       if (at.output !== undefined) await kernel.sweepTemps(at.output, { recursive: true })
-      await writeEmptyManifestIfNoAssets(kernel, at)
-      kernel.onClose(() => {
+      await prepareInitialLoad(kernel, at)
+      kernel.onClose(async () => {
         removeClaim()
         removeExclude()
+        const pending = early
+        early = undefined
+        await pending?.close()
       })
     },
     manifest,

@@ -1,8 +1,10 @@
 import { dirname, join } from 'node:path'
-import { HotReloadError, mapLimit, type FileChange } from '@hotreload/core'
+import { HotReloadError, isStatFingerprint, mapLimit, type FileChange, type Fingerprint } from '@hotreload/core'
 import { AssetCopyError, AssetReadError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
 import { digestFile, integrityOfAsync, type AssetDigest } from './hash.js'
+import type { EarlyHashes } from './early-hash.js'
+import { digestInPool, worthPooling, type PoolJob, type PoolOutcome } from './hash-pool.js'
 import { fingerprintedName } from './manifest.js'
 import { checkWritableDir, hasCopy } from './output.js'
 import type { ManifestEntry } from './types.js'
@@ -27,6 +29,15 @@ export interface StageContext {
    * the core's sha256 already describes exactly those bytes.
    */
   read?(change: FileChange): Promise<Buffer>
+  /** Worker threads for a large set of files (see `worthPooling`). Default: one per core, up to 4. */
+  readonly threads?: number
+  /**
+   * The worker pool failed as a whole (a worker could not start or died): its files are hashed
+   * on the main thread instead, and this is told why. A file that cannot be read is not this.
+   */
+  onPoolError?(error: Error): void
+  /** Digests computed before the initial scan (the initial load only): taken where they match. */
+  readonly early?: EarlyHashes
 }
 
 /**
@@ -49,7 +60,8 @@ export interface AssetUpdate {
 /**
  * A copy `outDir` lacks, planned in validate (which writes nothing) and written to a temp file
  * in apply: from the bytes the core fingerprinted (`bytes`), streamed from disk and checked
- * against the staged hash (`stream`, files over READ_VIA_CORE_LIMIT), or duplicated from the
+ * against the staged hash (`stream`: files over READ_VIA_CORE_LIMIT, or fingerprinted by stat,
+ * whose bytes the core never hashed), or duplicated from the
  * existing copy of a renamed asset (`duplicate`). Renamed into place as `final` in commit.
  */
 export type CopyPlan =
@@ -82,8 +94,9 @@ interface Resolved {
 
 /**
  * Computes the manifest that results from `changes`, reading only the assets that changed, and
- * writing nothing anywhere: created and modified files are hashed (small ones from the core's
- * reader, sha384 only; larger ones streamed from disk, both hashes in one pass), deletions drop
+ * writing nothing anywhere: created and modified files are hashed (many at once in worker
+ * threads, both hashes from one read; small ones the core holds from its reader, sha384 only;
+ * the rest streamed from disk, both hashes in one pass), deletions drop
  * their entry, and renames of unchanged content move their entry without reading the file. With
  * `outDir`, the copies it lacks are planned and their directories checked to be writable. Read
  * and copy problems are collected, one per asset, not thrown.
@@ -99,7 +112,8 @@ export async function stageAssets(changes: readonly FileChange[], ctx: StageCont
     },
   }
   const writable = new WritableCache()
-  const results = await mapLimit(ops, ctx.concurrency ?? 8, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged, writable)))
+  const hashed = await prehash(ops, ctx)
+  const results = await mapLimit(ops, ctx.concurrency ?? 8, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged, writable, hashed)))
   let reused = 0
   ops.forEach((op, i) => {
     const result = results[i]
@@ -147,18 +161,64 @@ function planOps(changes: readonly FileChange[], ctx: StageContext): Op[] {
   return ops
 }
 
-async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageContext, staged: StagedAssets, writable: WritableCache): Promise<Resolved | undefined> {
+/** Digests computed ahead, by the change they belong to. */
+type Prehashed = Map<FileChange, PoolOutcome>
+
+/**
+ * Hashes, in worker threads, the files this stage must read itself when there are enough of
+ * them (`worthPooling`): the initial load of a large tree, a checkout. Digests hashed before the
+ * initial scan (`ctx.early`) are taken first, where they match. Fewer files are left to
+ * `hashEntry`, one by one. Resolves with the digests per change; a failure of the pool itself
+ * leaves its files to `hashEntry` too.
+ */
+async function prehash(ops: readonly Op[], ctx: StageContext): Promise<Prehashed> {
+  const changes: FileChange[] = []
+  for (const op of ops) {
+    if (op.type === 'delete' || reusedEntry(op, ctx) !== undefined || readsViaCore(op.change, ctx)) continue
+    changes.push(op.change)
+  }
+  const prehashed: Prehashed = ctx.early ? await ctx.early.matching(changes) : new Map()
+  const rest = changes.filter((change) => !prehashed.has(change))
+  const jobs: PoolJob[] = rest.map((change) => ({ path: change.absolutePath, size: change.fingerprint?.size ?? 0 }))
+  if (!worthPooling(jobs)) return prehashed
+  try {
+    const outcomes = await digestInPool(jobs, { ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) })
+    rest.forEach((change, i) => prehashed.set(change, outcomes[i] as PoolOutcome))
+  } catch (error) {
+    if (!ctx.signal?.aborted) ctx.onPoolError?.(error instanceof Error ? error : new Error(String(error)))
+  }
+  return prehashed
+}
+
+/**
+ * The previous entry, under its new name, when a rename only moved the content: the same
+ * sha256 for a content fingerprint, or for one taken by stat (the core pairs those by size and
+ * mtime, which a rename keeps) the same size and mtime as the file the content came from.
+ */
+function reusedEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageContext): ManifestEntry | undefined {
+  if (op.type !== 'rename') return undefined
+  const previous = ctx.current.get(op.from)
+  const now = op.change.fingerprint
+  if (!previous || !now) return undefined
+  const moved = isStatFingerprint(now) ? sameStat(now, op.change.previous) && now.size === previous.size : now.hash === previous.hash
+  return moved ? { ...previous, file: fingerprintedName(op.logicalPath, previous.hash, ctx.hashLength) } : undefined
+}
+
+function sameStat(now: Fingerprint, before: Fingerprint | undefined): boolean {
+  return before !== undefined && isStatFingerprint(before) && before.hash === now.hash
+}
+
+/** Whether the core holds the bytes this change's content fingerprint hashes (small files only). */
+function readsViaCore(change: FileChange, ctx: StageContext): boolean {
+  const fingerprint = change.fingerprint
+  return ctx.read !== undefined && fingerprint !== undefined && !isStatFingerprint(fingerprint) && fingerprint.size <= READ_VIA_CORE_LIMIT
+}
+
+async function resolveEntry(op: Exclude<Op, { type: 'delete' }>, ctx: StageContext, staged: StagedAssets, writable: WritableCache, prehashed: Prehashed): Promise<Resolved | undefined> {
   const { change } = op
   try {
-    let resolved: Resolved | undefined
-    if (op.type === 'rename') {
-      const previous = ctx.current.get(op.from)
-      // The core's sha256 equals ours for the same bytes: a match means the content only moved.
-      if (previous && change.fingerprint?.hash === previous.hash) {
-        resolved = { entry: { ...previous, file: fingerprintedName(op.logicalPath, previous.hash, ctx.hashLength) }, reused: true }
-      }
-    }
-    resolved ??= { entry: await hashEntry(op.logicalPath, change, ctx), reused: false }
+    const reused = reusedEntry(op, ctx)
+    const resolved: Resolved = reused ? { entry: reused, reused: true } : { entry: await hashEntry(op.logicalPath, change, ctx, prehashed.get(change)), reused: false }
     if (ctx.outDir === undefined) return resolved
     const copy = await planCopy(ctx.outDir, op, resolved, ctx)
     if (copy) await writable.check(ctx.outDir, copy)
@@ -187,8 +247,7 @@ async function planCopy(outDir: string, op: Exclude<Op, { type: 'delete' }>, res
     const source = previous ? join(outDir, previous.file) : undefined
     if (source !== undefined && previous && (await hasCopy(source, previous.size))) return { kind: 'duplicate', logicalPath: op.logicalPath, final, source }
   }
-  const viaCore = ctx.read !== undefined && op.change.fingerprint !== undefined && op.change.fingerprint.size <= READ_VIA_CORE_LIMIT
-  return viaCore
+  return readsViaCore(op.change, ctx)
     ? { kind: 'bytes', logicalPath: op.logicalPath, final, change: op.change }
     : { kind: 'stream', logicalPath: op.logicalPath, final, change: op.change, hash: entry.hash }
 }
@@ -209,11 +268,20 @@ class WritableCache {
   }
 }
 
-/** Hashes one asset: small files from the core's reader (sha384 only), larger ones streamed. */
-async function hashEntry(logicalPath: string, change: FileChange, ctx: StageContext): Promise<ManifestEntry> {
+/**
+ * Hashes one asset: from what the pool computed for it, from the core's reader when the core
+ * holds its bytes (small files with a content fingerprint: sha384 only), else streamed from
+ * disk here. A pool outcome that is an error (the file vanished, is a directory...) is thrown.
+ */
+async function hashEntry(logicalPath: string, change: FileChange, ctx: StageContext, prehashed?: PoolOutcome): Promise<ManifestEntry> {
+  if (prehashed instanceof Error) throw prehashed
+  if (prehashed !== undefined) {
+    ctx.onHashed(logicalPath, prehashed.size)
+    return toEntry(logicalPath, prehashed, ctx.hashLength)
+  }
   const fingerprint = change.fingerprint
-  if (ctx.read && fingerprint && fingerprint.size <= READ_VIA_CORE_LIMIT) {
-    const bytes = await ctx.read(change)
+  if (fingerprint && readsViaCore(change, ctx)) {
+    const bytes = await (ctx.read as NonNullable<StageContext['read']>)(change)
     ctx.onHashed(logicalPath, bytes.length)
     return {
       file: fingerprintedName(logicalPath, fingerprint.hash, ctx.hashLength),

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { createHotReload, type Kernel, type Plugin } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { assetsPlugin } from '../src/index.js'
+import { POOL_MIN_BYTES, POOL_MIN_FILES } from '../src/hash-pool.js'
 import { READ_VIA_CORE_LIMIT } from '../src/stage.js'
-import { sha256, startAssets } from './setup.js'
+import { sha256, sri, startAssets } from './setup.js'
 
 const run = promisify(execFile)
 // Over the size the plugin takes from the core's memory: these assets are read from disk.
@@ -183,4 +184,92 @@ test('two instances share one transaction: one unwritable manifest rejects the o
   assert.deepEqual(await readFile(assets.stats().manifestPath), before, 'the healthy instance wrote nothing either')
   assert.equal(assets.manifest()['a.css']?.hash, sha256('a1'))
   assert.equal(cdn.manifest()['b.css']?.hash, sha256('b1'))
+})
+
+test('a large set of assets is hashed in worker threads; one that vanished and one that became a directory are each named, and a fix applies', async (t) => {
+  const initial: Record<string, Uint8Array> = {}
+  for (let i = 0; i < POOL_MIN_FILES + 10; i++) initial[`static/d${i % 7}/f${i}.css`] = randomBytes(200 + i * 13)
+  const saboteur = sabotage(async (kernel) => {
+    await rm(`${kernel.root}/static/new/n2.bin`)
+    await rm(`${kernel.root}/static/new/n5.bin`)
+    await mkdir(`${kernel.root}/static/new/n5.bin`)
+  })
+  const { assets, project, reloader } = await startAssets(t, initial, {}, { before: [saboteur], watch: false })
+  // The initial load went through the pool: every entry is the bytes' sha256 and sha384.
+  const manifest = assets.manifest()
+  assert.equal(Object.keys(manifest).length, POOL_MIN_FILES + 10)
+  for (const [path, bytes] of Object.entries(initial)) {
+    const entry = manifest[path.slice('static/'.length)]
+    assert.equal(entry?.hash, sha256(bytes), path)
+    assert.equal(entry?.integrity, sri(bytes), path)
+    assert.equal(entry?.size, bytes.length, path)
+  }
+  assert.equal(assets.stats().hashed, POOL_MIN_FILES + 10)
+
+  // Files over the size the core keeps in memory, together over POOL_MIN_BYTES: the plugin reads
+  // them itself, in the pool, after the saboteur struck.
+  const before = await readFile(assets.stats().manifestPath)
+  const count = Math.ceil(POOL_MIN_BYTES / BIG.length) + 1
+  await mkdir(project.path('static/new'))
+  for (let i = 0; i < count; i++) await writeFile(project.path(`static/new/n${i}.bin`), BIG)
+  saboteur.armed = true
+  const rejected = await reloader.reload()
+  assert.equal(rejected.status, 'rejected')
+  const problems = rejected.problems.filter((p) => p.plugin === 'assets').sort((x, y) => String(x.path).localeCompare(String(y.path)))
+  assert.deepEqual(problems.map((p) => [p.code, p.path]), [['HR_ASSETS_UNREADABLE', 'static/new/n2.bin'], ['HR_ASSETS_UNREADABLE', 'static/new/n5.bin']])
+  assert.match(problems[0]?.message ?? '', /cannot read asset "new\/n2\.bin": it vanished while being read/)
+  assert.match(problems[1]?.message ?? '', /cannot read asset "new\/n5\.bin": it is now a directory/)
+  // Nothing of the batch is visible: the manifest is the one committed before.
+  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10)
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
+
+  await rm(project.path('static/new/n5.bin'), { recursive: true })
+  await writeFile(project.path('static/new/n5.bin'), 'fixed')
+  assert.equal((await reloader.reload()).status, 'applied')
+  assert.equal(Object.keys(assets.manifest()).length, POOL_MIN_FILES + 10 + count - 1)
+  assert.equal(assets.manifest()['new/n5.bin']?.hash, sha256('fixed'))
+  assert.equal(assets.manifest()['new/n1.bin']?.integrity, sri(BIG))
+})
+
+test('an asset touched without a change runs through the plugin but changes no entry and emits no update', async (t) => {
+  const { assets, project, reloader, events } = await startAssets(t, { 'static/app.css': 'body{}' }, {}, { watch: false })
+  const before = await readFile(assets.stats().manifestPath)
+  const updates = () => events.filter((e) => e.type === 'asset:updated').length
+  const updatesBefore = updates()
+  const later = new Date(Date.now() + 5000)
+  await utimes(project.path('static/app.css'), later, later)
+  const record = await reloader.reload()
+  // Assets are fingerprinted by stat, so a touch is a modification the plugin re-hashes...
+  assert.equal(record.status, 'applied')
+  assert.equal(assets.stats().hashed, 2)
+  // ...to the same bytes: the same entry, no asset:updated event, the manifest file untouched.
+  assert.equal(updates(), updatesBefore)
+  assert.deepEqual(await readFile(assets.stats().manifestPath), before)
+})
+
+test('hashing started before the initial scan is taken only where the file is as the core saw it: edits, additions and removals in between are hashed again', async (t) => {
+  const initial: Record<string, string> = {}
+  for (let i = 0; i < POOL_MIN_FILES + 4; i++) initial[`static/f${i}.css`] = `a{b:${String(i).padStart(3, '0')}}`
+  const project = await makeTempProject(initial, 'hotreload-assets-')
+  t.after(() => project.cleanup())
+  // Applied after the assets plugin, which has started hashing every listed asset by then: same
+  // size, new bytes and a new mtime; one file removed; one added that was never listed.
+  const meddler: Plugin = {
+    name: 'meddler',
+    async apply() {
+      await writeFile(project.path('static/f1.css'), 'a{b:XYZ}')
+      const later = new Date(Date.now() + 10_000)
+      await utimes(project.path('static/f1.css'), later, later)
+      await rm(project.path('static/f2.css'))
+      await writeFile(project.path('static/late.css'), 'late{}')
+    },
+  }
+  const { assets } = await startAssets(t, {}, {}, { project, after: [meddler], watch: false })
+  const manifest = assets.manifest()
+  assert.equal(manifest['f1.css']?.hash, sha256('a{b:XYZ}'))
+  assert.equal(manifest['f1.css']?.integrity, sri('a{b:XYZ}'))
+  assert.equal(manifest['f2.css'], undefined)
+  assert.equal(manifest['late.css']?.hash, sha256('late{}'))
+  assert.equal(manifest['f7.css']?.hash, sha256('a{b:007}'))
+  assert.equal(Object.keys(manifest).length, POOL_MIN_FILES + 4)
 })
