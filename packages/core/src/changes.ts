@@ -45,6 +45,12 @@ export interface Reconciled {
 export interface ReconcileOptions {
   /** Paths reported as `modified` even when their bytes equal the baseline. */
   readonly force?: Iterable<string>
+  /**
+   * Called as the paths are read, with how many of the `total` distinct paths are done: the
+   * initial load's progress display. Call it per file or per batch, or never; the kernel
+   * throttles it before it reaches anyone, so a call costs a comparison.
+   */
+  readonly onProgress?: (done: number, total: number) => void
 }
 
 /**

@@ -6,15 +6,20 @@ import type { HotReloadEvent } from './events.js'
 import type { Plugin } from './plugin.js'
 import type { TransactionRecord } from './record.js'
 import type { Logger } from './logger.js'
+import type { LoadProgress } from './load-progress.js'
+import { countChanges, formatCount, LOAD_LIST_LIMIT, type LoadDisplay } from './cli-progress.js'
+import { EVENT_TYPES } from './events.js'
 
 type Style = Parameters<typeof styleText>[0]
+
+const CORE_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES)
 
 /** How much the CLI prints: `quiet` only what went wrong, `verbose` plugins' info and debug lines too. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose'
 
-/** "1 file", "2 files". */
+/** "1 file", "2 files", "5,000 files". */
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
 }
 
 /**
@@ -37,29 +42,96 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 /**
  * Prints events for people (short lines, coloured on a TTY, each reload with its duration) or
  * for programs (`--json`: one event per line, the same union the library emits). Plugins'
- * `redactEvent` runs first either way, so secrets never reach a terminal or a log.
+ * `redactEvent` runs first either way, so secrets never reach a terminal or a log. With `load`,
+ * a big initial load is one summary line (see cli-progress.ts) unless `verbose` lists it all.
  */
-export function createPrinter({ json, color, verbosity = 'normal' }: { json: boolean; color: boolean; verbosity?: Verbosity }) {
+export function createPrinter({ json, color, verbosity = 'normal', load }: { json: boolean; color: boolean; verbosity?: Verbosity; load?: LoadDisplay }) {
   let plugins: readonly Plugin[] = []
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text)
-  const out = (line: string) => process.stdout.write(`${line}\n`)
-  const err = (line: string) => process.stderr.write(`${line}\n`)
+  // The progress line goes first: a line printed over it would keep its tail.
+  const out = (line: string) => {
+    load?.clear()
+    process.stdout.write(`${line}\n`)
+  }
+  const err = (line: string) => {
+    load?.clear()
+    process.stderr.write(`${line}\n`)
+  }
   // Plugins mask by key name; then credentials inside any value (URLs, Authorization headers).
   const redact = (event: HotReloadEvent) => redactValue(plugins.reduce((e, p) => (p.redactEvent ? p.redactEvent(e) : e), event))
   const quiet = verbosity === 'quiet'
 
   const problemLine = (p: Problem) =>
     `  ${paint('red', '✗')} ${formatLocated(p)}${p.keyPath ? paint('dim', ` [${p.keyPath}]`) : ''}${paint('dim', ` (${p.plugin})`)}`
+  // Thousands of paths on one line help nobody (a `git checkout` of a big tree): counts instead.
   const changeList = (e: { changes: readonly { kind: string; path: string; from?: string }[] }) =>
+    (verbosity === 'verbose' ? undefined : countChanges(e.changes)) ??
     e.changes.map((c) => (c.from ? `${c.from} → ${c.path}` : `${c.path}${c.kind === 'modified' ? '' : ` (${c.kind})`}`)).join(', ')
 
+  // A transaction's plugin events (a config:changed per file) arrive synchronously just before
+  // its outcome. They are held for a microtask so that an applied transaction too big to list
+  // has them counted on its line instead of printed; any other event prints them first.
+  let held: HotReloadEvent[] = []
+  const flush = () => {
+    const list = held
+    held = []
+    for (const event of list) {
+      out(`  ${paint('dim', describePluginEvent(event))}`)
+      for (const line of diffLines(event)) out(`    ${paint('dim', line)}`)
+    }
+  }
+  const countHeld = () => {
+    const byType = new Map<string, number>()
+    for (const e of held) byType.set(e.type, (byType.get(e.type) ?? 0) + 1)
+    held = []
+    return byType.size ? ` (${[...byType].map(([type, n]) => `${formatCount(n)} ${type}`).join(', ')}; --verbose lists them)` : ''
+  }
+
+  /** A big initial load's outcome as one line (and its problems): true when it was printed so. */
+  function loadSummary(event: HotReloadEvent, head: string, tail: string): boolean {
+    const problems = 'problems' in event ? event.problems : []
+    switch (event.type) {
+      case 'applied':
+        if (!quiet) out(`${paint('green', '✓')} ${head}: v${event.version} applied${paint('dim', `${event.plugins.length ? ` [${event.plugins.join(', ')}]` : ''}${tail}`)}`)
+        break
+      case 'rejected':
+        out(`${paint('red', '✗')} ${head}: ${paint('red', 'rejected')}, ${plural(problems.length, 'problem')}, still serving v${event.version}`)
+        break
+      case 'dry-run':
+        if (!quiet || problems.length > 0) out(`${paint('blue', '◌')} ${head}: dry run, would apply ${plural(event.changes.length, 'file')}${problems.length ? `, but ${plural(problems.length, 'problem')}:` : ''}`)
+        break
+      case 'rolled-back':
+        out(`${paint('yellow', '↺')} ${head}: ${paint('yellow', 'rolled back')}: ${formatLocated(event.error)}${event.error.plugin ? ` (${event.error.plugin})` : ''}, still serving v${event.version}`)
+        break
+      case 'aborted':
+        out(`${paint('yellow', '⊘')} ${head}: ${paint('yellow', 'aborted')}: ${event.abort.message}${event.abort.plugin ? ` (${event.abort.plugin})` : ''}, still serving v${event.version}`)
+        break
+      default:
+        return false
+    }
+    sortProblems(problems).forEach((p) => out(problemLine(p)))
+    return true
+  }
+
   function human(event: HotReloadEvent): void {
+    if (!CORE_TYPES.has(event.type)) {
+      if (quiet) return
+      held.push(event)
+      if (held.length === 1) queueMicrotask(flush)
+      return
+    }
+    const outcome = 'reason' in event && 'changes' in event ? event : undefined
+    const head = outcome?.reason === 'initial' ? load?.summary(outcome.durationMs) : undefined
+    const big = head !== undefined || (outcome !== undefined && verbosity !== 'verbose' && outcome.changes.length > LOAD_LIST_LIMIT)
+    const tail = big && event.type === 'applied' ? countHeld() : ''
+    flush()
+    if (head !== undefined && loadSummary(event, head, tail)) return
     switch (event.type) {
       case 'ready':
         if (!quiet) out(paint('cyan', `hotreload ready: ${plural(event.files, 'file')} watched, version ${event.version} (${event.durationMs} ms)`))
         return
       case 'applied':
-        if (!quiet) out(`${paint('green', '✓')} v${event.version} ${changeList(event) || 'no files'} ${paint('dim', `in ${event.durationMs} ms${event.plugins.length ? ` [${event.plugins.join(', ')}]` : ''}`)}`)
+        if (!quiet) out(`${paint('green', '✓')} v${event.version} ${changeList(event) || 'no files'} ${paint('dim', `in ${event.durationMs} ms${event.plugins.length ? ` [${event.plugins.join(', ')}]` : ''}${tail}`)}`)
         return
       case 'rejected':
         out(`${paint('red', '✗ rejected')} ${changeList(event) || 'initial load'}: ${plural(event.problems.length, 'problem')}, still serving v${event.version} ${paint('dim', `(${event.durationMs} ms)`)}`)
@@ -83,15 +155,12 @@ export function createPrinter({ json, color, verbosity = 'normal' }: { json: boo
       case 'error':
         err(`${paint('red', 'error')} ${formatLocated(event.error)}`)
         return
-      default:
-        if (!quiet) {
-          out(`  ${paint('dim', describePluginEvent(event))}`)
-          for (const line of diffLines(event)) out(`    ${paint('dim', line)}`)
-        }
     }
   }
 
   return {
+    /** The kernel's `onLoadProgress` listener, when this printer shows the initial load's progress. */
+    loadProgress: load ? (progress: LoadProgress) => load.progress(progress) : undefined,
     usePlugins(list: readonly Plugin[]) {
       plugins = list
     },

@@ -10,6 +10,7 @@ import { HISTORY_USAGE, runHistory } from './cli-history.js'
 import { createHotReload } from './kernel.js'
 import { runInit } from './cli-init.js'
 import { createPrinter, useColor, type Printer, type Verbosity } from './cli-output.js'
+import { createLoadDisplay } from './cli-progress.js'
 import type { HotReloadEvent } from './events.js'
 import { didYouMean } from './option-check.js'
 import type { HotReloadOptions } from './options.js'
@@ -30,7 +31,7 @@ Options:
       --dry-run        validate and report what would change, apply nothing
       --json           one JSON event per line on stdout, for programs
       --poll           use stat polling instead of native file events
-      --verbose        also print plugins' info and debug lines
+      --verbose        also print plugins' info and debug lines, and every file of a big initial load
   -q, --quiet          print only rejections and errors
   -h, --help           this text; "hotreload <command> --help" for one command
   -v, --version        the version
@@ -91,7 +92,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const json = values.json ?? false
   const verbosity: Verbosity = values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal'
-  const printer = createPrinter({ json, color: !json && useColor(process.env, process.stdout.isTTY === true), verbosity })
+  // The initial load's progress line is for a person at a terminal: on stderr, so stdout stays the record.
+  const load = json ? undefined : createLoadDisplay({ live: process.stderr.isTTY === true && verbosity !== 'quiet', write: (text) => process.stderr.write(text), listAll: verbosity === 'verbose' })
+  const printer = createPrinter({ json, color: !json && useColor(process.env, process.stdout.isTTY === true), verbosity, ...(load ? { load } : {}) })
   let options: HotReloadOptions
   try {
     options = await readOptions(values.config, values.root)
@@ -244,7 +247,7 @@ async function start(options: HotReloadOptions, printer: Printer, printEvents: b
     observe?.(e)
   }
   try {
-    return await createHotReload({ ...options, ...(printEvents ? { onEvent } : {}) })
+    return await createHotReload({ ...options, ...(printEvents ? { onEvent } : {}), ...(printEvents && printer.loadProgress ? { onLoadProgress: printer.loadProgress } : {}) })
   } catch (error) {
     printer.fatal(error)
     return 2

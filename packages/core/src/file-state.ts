@@ -116,7 +116,7 @@ export class FileState implements ChangeSource {
   async reconcile(paths: Iterable<string>, options: ReconcileOptions = {}): Promise<Reconciled> {
     const unique = [...new Set(paths)].sort()
     const force = new Set(options.force ?? [])
-    const probes = await this.#probeAll(unique)
+    const probes = await this.#probeAll(unique, options.onProgress)
     await this.#hashRenameTargets(unique, probes)
     await Promise.all(
       unique.map(async (path, i) => {
@@ -174,7 +174,8 @@ export class FileState implements ChangeSource {
    * Probes `paths` (sorted, unique): small files synchronously, in batches with a turn of the
    * event loop between them, larger ones through the thread pool a few at a time.
    */
-  async #probeAll(paths: readonly string[]): Promise<Probe[]> {
+  /** Probes every path: small files synchronously in batches, the rest async; progress per batch. */
+  async #probeAll(paths: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Probe[]> {
     const probes = new Array<Probe>(paths.length)
     const later: number[] = []
     // One file is the single-save path: nothing to overlap, hash inline.
@@ -202,13 +203,17 @@ export class FileState implements ChangeSource {
         bytes = 0
         await Promise.all(hashing)
         hashing = []
+        onProgress?.(i + 1 - later.length, paths.length)
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
     }
     await Promise.all(hashing)
+    let done = paths.length - later.length
+    onProgress?.(done, paths.length)
     await mapLimit(later, ASYNC_READ_CONCURRENCY, async (i) => {
       const rel = paths[i] as string
       probes[i] = await probeAsync(join(this.#root, rel), this.#probeNeeds(rel), this.#inlineLimit)
+      onProgress?.(++done, paths.length)
     })
     return probes
   }

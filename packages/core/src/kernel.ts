@@ -7,6 +7,7 @@ import { ClosedError, HotReloadError, PluginError, toErrorInfo } from './errors.
 import { EventBus } from './event-bus.js'
 import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
+import { throttleProgress, type LoadProgress } from './load-progress.js'
 import { createHooks } from './hooks.js'
 import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
@@ -31,6 +32,14 @@ export interface CreateOptions extends HotReloadOptions {
    * `applied` or `rejected`, which happen before `createHotReload` resolves.
    */
   readonly onEvent?: (event: HotReloadEvent) => void
+  /**
+   * Receives the initial load's progress, for a progress display (the CLI's on a terminal),
+   * before `createHotReload` resolves: once with `done: 0` when the files are listed, at most
+   * every 100 ms while they are read, and once with `done === total` when all are read
+   * (validation and apply follow, then the watcher starts). Later transactions do not report
+   * progress. A listener that throws is reported as an `error` event and not called again.
+   */
+  readonly onLoadProgress?: (progress: LoadProgress) => void
 }
 
 // A plugin object keeps the state it serves: it belongs to the one instance it was applied to.
@@ -45,7 +54,7 @@ const appliedTo = new WeakMap<Plugin, string>()
  * options or plugins, including a plugin object already applied to another instance.
  */
 export async function createHotReload(options: CreateOptions = {}): Promise<HotReload> {
-  const { onEvent, ...rest } = options
+  const { onEvent, onLoadProgress, ...rest } = options
   const { resolved, plugins, backend: backendChoice } = resolveOptions(rest)
   const backend = selectBackend(backendChoice)
   for (const plugin of plugins) {
@@ -94,7 +103,11 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   let sourceOwner: string | undefined
   let applying: string | undefined
   const observed = createObservability({ options: resolved, audit: rest.audit, log, hooks, reportError, status: () => status() })
-  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError, onRecord: (r) => observed.record(r) }, runState.load(log))
+  const loadProgress = onLoadProgress ? throttleProgress(onLoadProgress, (error) => reportError(error, 'the onLoadProgress listener threw')) : undefined
+  const queue = new TransactionQueue(
+    { hooks, source: () => source, options: resolved, counters, runState, emit, reportError, onRecord: (r) => observed.record(r), ...(loadProgress ? { loadProgress } : {}) },
+    runState.load(log),
+  )
 
   let closed = false
   let closing: Promise<void> | undefined

@@ -22,6 +22,8 @@ interface QueueDeps {
   reportError(error: unknown, context: string, plugin?: string): void
   /** Every finished record, whatever its status: the audit trail and the metrics. */
   onRecord(record: TransactionRecord): void
+  /** The initial load's files read so far, throttled (see load-progress.ts). */
+  readonly loadProgress?: (done: number, total: number) => void
 }
 
 interface RunOptions {
@@ -30,6 +32,8 @@ interface RunOptions {
   readonly dryRun: boolean
   /** Watch batches only: whether a change is a state not yet tried. Without one, nothing runs. */
   readonly isNew?: (change: FileChange) => boolean
+  /** The initial load only: told 0 of N before the files are read, then by the source. */
+  readonly onProgress?: (done: number, total: number) => void
 }
 
 /**
@@ -78,7 +82,7 @@ export class TransactionQueue {
     return this.enqueue(async () => {
       const paths = await this.deps.source().scan()
       onListed?.()
-      return this.run('initial', { paths, dryRun: this.deps.options.dryRun })
+      return this.run('initial', { paths, dryRun: this.deps.options.dryRun, ...(this.deps.loadProgress ? { onProgress: this.deps.loadProgress } : {}) })
     })
   }
 
@@ -171,7 +175,10 @@ export class TransactionQueue {
     const started = performance.now()
     const inputPaths = [...new Set(run.paths)]
     try {
-      const reconciled = await source.reconcile(inputPaths, run.force ? { force: run.force } : {})
+      run.onProgress?.(0, inputPaths.length)
+      const reconciled = await source.reconcile(inputPaths, { ...(run.force ? { force: run.force } : {}), ...(run.onProgress ? { onProgress: run.onProgress } : {}) })
+      // A source that reports no progress of its own still ends the display.
+      run.onProgress?.(inputPaths.length, inputPaths.length)
       counters.suppressed += reconciled.noops.length
       const tx = new TransactionContext(++this.nextId, this.version + 1, this.deps.runState.runId, reason, run.dryRun, reconciled.changes, {
         read: (c) => source.read(c),
