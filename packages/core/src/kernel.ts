@@ -6,6 +6,7 @@ import { ClosedError, HotReloadError, PluginError, toErrorInfo } from './errors.
 import { EventBus } from './event-bus.js'
 import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
+import { invalidNameError } from './list-files.js'
 import { createHooks } from './hooks.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
@@ -50,6 +51,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       })
     }
   }
+  // A backend on a native package (parcel) fails here, before any plugin runs, when it is missing.
+  if (resolved.watch) await backend.load?.({ usePolling: resolved.usePolling })
   for (const plugin of plugins) appliedTo.set(plugin, resolved.root)
 
   const started = performance.now()
@@ -79,7 +82,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   const matcher = createPathMatcher(resolved.root, resolved.include, resolved.ignore)
   // The framework's own state is never a change, even where the user replaced the default ignores.
   matcher.exclude([resolved.stateDir])
-  const files = new FileState(resolved.root, matcher)
+  const files = new FileState(resolved.root, matcher, { onInvalidName: (dirRel, raw) => reportError(invalidNameError(dirRel, raw), 'scanning the files') })
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined
