@@ -24,6 +24,7 @@ Options:
       --dry-run        validate and report what would change, apply nothing
       --json           one JSON event per line on stdout, for programs
       --poll           use stat polling instead of native file events
+      --watcher <name> the watcher backend: chokidar (default) or parcel (@parcel/watcher)
   -h, --help           this text
   -v, --version        the version
 
@@ -35,6 +36,7 @@ const GLOBAL_OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   poll: { type: 'boolean' },
+  watcher: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const
@@ -67,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const plugins = options.plugins ?? []
   printer.usePlugins(plugins)
   if (values.poll) options = { ...options, usePolling: true }
+  if (values.watcher !== undefined) options = { ...options, watcher: values.watcher }
   if (values['dry-run']) options = { ...options, dryRun: true }
   const [command = 'watch', ...extra] = positionals
   if (extra.length > 0 && (command === 'watch' || command === 'check')) {
@@ -172,6 +175,15 @@ async function watch(options: HotReloadOptions, printer: ReturnType<typeof creat
   const report = (error: unknown) => printer.fatal(error, 'unexpected error (still running)')
   process.on('unhandledRejection', report)
   process.on('uncaughtException', report)
+  // Registered before the initial load, which can take long on a big tree: a signal during it
+  // closes the instance as soon as it exists, with exit code 0, instead of killing the process.
+  let signalled: NodeJS.Signals | undefined
+  let onSignal = (signal: NodeJS.Signals): void => {
+    signalled ??= signal
+    printer.info(`${signal}: closing after the initial load`)
+  }
+  process.once('SIGINT', (signal) => onSignal(signal))
+  process.once('SIGTERM', (signal) => onSignal(signal))
   const reloader = await start(options, printer, true)
   if (typeof reloader === 'number') return reloader
   return new Promise<number>((done) => {
@@ -185,8 +197,8 @@ async function watch(options: HotReloadOptions, printer: ReturnType<typeof creat
         },
       )
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    if (signalled) stop(signalled)
+    else onSignal = stop
   })
 }
 

@@ -202,19 +202,21 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     const rel = relOf(absolute)
     if (rel === '' || isOutside(rel)) return
     // An event naming a directory may be its deletion or its re-creation, which chokidar misses.
-    inodes.check(rel)
+    // Polling stats each path anew and sees a new directory by itself.
+    if (!polling) inodes.check(rel)
     if (mayBeUnreported(event, details) && matcher.isWatched(rel) && !trailing.has(rel)) checkLater(absolute, rel, undefined)
   })
   fsw.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
   })
   }
-  await inodes.recordTree('')
+  const polling = options.usePolling ?? false
+  if (!polling) await inodes.recordTree('')
   chokidar = watchTree(root)
   attach(chokidar)
 
   await new Promise<void>((resolve) => chokidar.once('ready', resolve))
-  inodes.checkTree('')
+  if (!polling) inodes.checkTree('')
 
   return {
     close() {
