@@ -46,6 +46,9 @@ export function createPrinter({ json, color }: { json: boolean; color: boolean }
         out(`${paint('blue', '◌ dry run')} would apply ${changeList(event) || 'nothing'}${event.problems.length ? `, but ${event.problems.length} problem(s):` : ''}`)
         event.problems.forEach((p) => out(problemLine(p)))
         return
+      case 'resolved':
+        out(`${paint('green', '✓ resolved')} ${event.paths.join(', ')}: back to the applied content, serving v${event.version}`)
+        return
       case 'error':
         err(`${paint('red', 'error')} ${formatLocated(event.error)}`)
         return

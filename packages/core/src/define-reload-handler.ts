@@ -42,7 +42,7 @@ export interface ReloadHandler<TStaged = unknown> {
   canHandle?(change: FileChange): boolean
   /**
    * Runs in the validate stage, before anything changes: throw or call `ctx.problem()` to
-   * reject the transaction. May return staged data, handed to `handleChange` as `ctx.staged`.
+   * reject the transaction. May return staged data, handed to `handleChange` and `commit` as `ctx.staged`.
    * Must not write anything: `hotreload check` and dry runs stop after it.
    */
   validate?(change: FileChange, ctx: HandlerContext): TStaged | Promise<TStaged>

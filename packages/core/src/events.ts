@@ -56,6 +56,14 @@ export interface DryRunEvent extends TransactionEventBase {
   readonly problems: readonly Problem[]
   readonly plugins: readonly string[]
 }
+/**
+ * Files a rejected, aborted or rolled-back transaction left pending are back to the bytes that
+ * are applied (an edit undone, a `git checkout` of the file): nothing is rejected any more, and no
+ * transaction ran, since nothing changed. `paths` are the files put back.
+ */
+export interface ResolvedEvent extends EventBase {
+  readonly type: 'resolved'
+}
 /** Something failed outside a transaction's outcome: the watcher, a listener, a notify tap. */
 export interface ErrorEvent extends EventBase {
   readonly type: 'error'
@@ -73,6 +81,7 @@ export interface CoreEventMap {
   'rolled-back': RolledBackEvent
   aborted: AbortedEvent
   'dry-run': DryRunEvent
+  resolved: ResolvedEvent
   error: ErrorEvent
 }
 
@@ -97,7 +106,7 @@ export type PluginEvent = {
 }[keyof PluginEventMap]
 
 /** The core's event types, as chokidar lists its EVENTS: a frozen tuple with a derived type. */
-export const EVENT_TYPES = Object.freeze(['ready', 'applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'error'] as const)
+export const EVENT_TYPES = Object.freeze(['ready', 'applied', 'rejected', 'rolled-back', 'aborted', 'dry-run', 'resolved', 'error'] as const)
 
 // Fails to compile if the list and the CoreEventMap drift apart.
 type Listed = (typeof EVENT_TYPES)[number]

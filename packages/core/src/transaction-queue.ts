@@ -175,7 +175,11 @@ export class TransactionQueue {
       }
       if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
+        const resolved = inputPaths.filter((p) => this.carried.has(p))
         for (const p of inputPaths) this.carried.delete(p)
+        // A failed batch's files are back to the applied bytes: say so, or the last word anyone
+        // heard about them stays "rejected".
+        if (resolved.length > 0) this.deps.emit({ type: 'resolved', paths: resolved })
         return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
       }
       // Evaluate every change: the callback also sorts the stale ones out for the caller. The

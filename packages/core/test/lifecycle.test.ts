@@ -367,3 +367,18 @@ test('an unknown watcher name is an error that lists the backends', async (t) =>
   t.after(() => project.cleanup())
   await assert.rejects(createHotReload({ root: project.root, watcher: 'inotify-ng' }), /unknown watcher backend "inotify-ng".*chokidar/s)
 })
+
+test('a rejected file put back to its applied bytes is announced as resolved, with no transaction', async (t) => {
+  const { plugin, values } = jsonStore()
+  const { project, reloader, recorder } = await startInstance(t, { files: { 'conf/a.json': '{"n":1}' }, include: ['conf/**'], plugins: [plugin] })
+  await project.save('conf/a.json', '{"n":')
+  await recorder.next('rejected')
+  const transactions = reloader.status().counters.transactions
+  await project.save('conf/a.json', '{"n":1}')
+  const resolved = await recorder.next('resolved')
+  assert.deepEqual(resolved.paths, ['conf/a.json'])
+  assert.equal(resolved.version, 1)
+  assert.equal(reloader.status().counters.transactions, transactions)
+  assert.deepEqual(reloader.status().pending, [])
+  assert.deepEqual(values.get('conf/a.json'), { n: 1 })
+})

@@ -1,10 +1,10 @@
-// Starts a real hotreload instance (real files, real watcher unless told otherwise) with the
-// assets plugin, and closes it when the test ends.
+// Starts a real hotreload instance with the assets plugin, through the shared harness.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { TestContext } from 'node:test'
-import { createHotReload, type HotReload, type HotReloadEvent, type Plugin } from '@hotreload/core'
-import { makeTempProject, recordEvents, type TempProject } from '../../../test/helpers/index.js'
+import type { HotReload, HotReloadEvent, Plugin } from '@hotreload/core'
+import type { recordEvents, TempProject } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 import { assetsPlugin, type AssetsPlugin, type AssetsPluginOptions } from '../src/index.js'
 
 export interface Started {
@@ -24,26 +24,15 @@ export async function startAssets(
   options: AssetsPluginOptions = {},
   extra: { before?: Plugin[]; after?: Plugin[]; watch?: boolean; project?: TempProject; stageTimeoutMs?: number } = {},
 ): Promise<Started> {
-  const project = extra.project ?? (await makeTempProject(files, 'hotreload-assets-'))
-  if (extra.project) for (const [rel, content] of Object.entries(files)) await project.write(rel, content)
   const assets = assetsPlugin(options)
-  const events: HotReloadEvent[] = []
-  // One hook, registered before anything can fail, closes the instance before removing its files.
-  const running: { reloader?: HotReload } = {}
-  t.after(async () => {
-    await running.reloader?.close()
-    if (!extra.project) await project.cleanup()
-  })
-  const reloader = await createHotReload({
-    root: project.root,
-    debounceMs: 20,
+  const { project, reloader, events, recorder } = await startInstance(t, {
+    files,
+    prefix: 'hotreload-assets-',
+    ...(extra.project ? { project: extra.project } : {}),
     watch: extra.watch ?? true,
     ...(extra.stageTimeoutMs !== undefined ? { stageTimeoutMs: extra.stageTimeoutMs } : {}),
     plugins: [...(extra.before ?? []), assets, ...(extra.after ?? [])],
-    onEvent: (e) => events.push(e),
   })
-  running.reloader = reloader
-  const recorder = recordEvents<HotReloadEvent>(reloader)
   return {
     project,
     assets,

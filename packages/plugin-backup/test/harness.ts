@@ -1,8 +1,8 @@
 // A real instance with the backup plugin and a JSON handler that parses (so an invalid JSON
 // file is rejected like any edit) and keeps what it applied, to check what the app sees.
-import { createHotReload, defineReloadHandler, writeFileAtomic, type HotReloadEvent, type HotReloadOptions } from '@hotreload/core'
+import { defineReloadHandler, type HotReloadOptions } from '@hotreload/core'
 import { backupPlugin, type BackupOptions } from '../src/index.js'
-import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
+import { startInstance } from '../../../test/helpers/instance.js'
 
 export async function startProject(
   t: { after(fn: () => Promise<void>): void },
@@ -11,7 +11,6 @@ export async function startProject(
   extra: Partial<HotReloadOptions> & { failOn?: string } = {},
 ) {
   const { failOn, ...hotOptions } = extra
-  const project = await makeTempProject(files)
   const backups = backupPlugin(options)
   const applied = new Map<string, unknown>()
   const json = defineReloadHandler<unknown>({
@@ -33,22 +32,6 @@ export async function startProject(
       }
     },
   })
-  const reloader = await createHotReload({ root: project.root, include: ['config/**'], debounceMs: 20, plugins: [json, backups], ...hotOptions })
-  const events = recordEvents<HotReloadEvent>(reloader)
-  t.after(async () => {
-    await reloader.close()
-    await project.cleanup()
-  })
-  /**
-   * Saves a file the way editors do (temp file + rename, so the watcher never sees it half
-   * written) or deletes it, and waits for the transaction that follows (any outcome).
-   */
-  async function edit(rel: string, content: string | null) {
-    const since = events.events.length
-    if (content === null) await project.remove(rel)
-    else await writeFileAtomic(project.path(rel), content)
-    const done = (e: HotReloadEvent) => (e.type === 'applied' || e.type === 'rejected' || e.type === 'rolled-back') && e.paths.includes(rel)
-    return waitFor(() => events.events.slice(since).find(done), { message: `the transaction for ${rel}` })
-  }
+  const { project, reloader, recorder: events, edit } = await startInstance(t, { files, include: ['config/**'], plugins: [json, backups], ...hotOptions })
   return { project, backups, applied, reloader, events, edit }
 }
