@@ -72,8 +72,6 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       binaryInterval: options.pollIntervalMs ?? 100,
       persistent: true,
     })
-  // Declared here, started below once the directories' inodes are recorded.
-  let chokidar: FSWatcher
 
   // A directory chokidar lost track of (deleted and re-created: see directory-inodes.ts) gets a
   // watcher of its own, which replaces any below it. The other watchers let go of the old
@@ -212,7 +210,8 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   }
   const polling = options.usePolling ?? false
   if (!polling) await inodes.recordTree('')
-  chokidar = watchTree(root)
+  // Started once the directories' inodes are recorded (the closures above run only after this).
+  const chokidar = watchTree(root)
   attach(chokidar)
 
   await new Promise<void>((resolve) => chokidar.once('ready', resolve))
