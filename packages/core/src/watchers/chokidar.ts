@@ -78,6 +78,9 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   // directory first: chokidar shares one fs.watch per path across all its instances, so a new
   // watcher of the same path would join the old one, whose inode is gone, and hear nothing.
   const overlays = new Map<string, FSWatcher>()
+  // chokidar closed before its 'ready' still opens the watches of the scan in flight, and keeps
+  // them (the process never exits): an overlay is closed only once it is ready.
+  const ready = new WeakMap<FSWatcher, Promise<void>>()
   const letGo = (dirRel: string): void => {
     const absolute = join(root, dirRel)
     const below = (path: string): boolean => path === absolute || path.startsWith(`${absolute}${sep}`)
@@ -95,7 +98,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     for (const [dir, fsw] of overlays) {
       if (dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
       overlays.delete(dir)
-      closing.push(fsw.close())
+      closing.push((ready.get(fsw) ?? Promise.resolve()).then(() => fsw.close()))
     }
     return Promise.all(closing)
   }
@@ -108,7 +111,9 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     const fsw = watchTree(join(root, dirRel))
     overlays.set(dirRel, fsw)
     attach(fsw)
-    await new Promise<void>((resolve) => fsw.once('ready', resolve))
+    const started = new Promise<void>((resolve) => fsw.once('ready', resolve))
+    ready.set(fsw, started)
+    await started
     // Replaced again while the new watcher started: the check sees the inode move.
     if (!closed && overlays.get(dirRel) === fsw) inodes.checkTree(dirRel)
   }
