@@ -96,7 +96,8 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   const closeOverlays = (dirRel: string): Promise<unknown> => {
     const closing: Promise<void>[] = []
     for (const [dir, fsw] of overlays) {
-      if (dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
+      // '' is the root: every overlay is below it (no overlay is named '' or starts with '/').
+      if (dirRel !== '' && dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
       overlays.delete(dir)
       closing.push((ready.get(fsw) ?? Promise.resolve()).then(() => fsw.close()))
     }
