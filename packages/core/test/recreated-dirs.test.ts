@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
-import { defineReloadHandler } from '@hotreload/core'
-import { waitFor } from '../../../test/helpers/index.js'
+import { createHotReload, defineReloadHandler } from '@hotreload/core'
+import { makeTempProject, waitFor, waitForWatchHandles, watchHandles } from '../../../test/helpers/index.js'
 import { startInstance } from '../../../test/helpers/instance.js'
 import { BACKENDS } from './backends.js'
 
@@ -11,7 +11,7 @@ const ROUNDS = 20
 const NAMES = ['static/a.css', 'static/sub/a.css', 'static/b.css', 'static/sub/b.css', 'static/c.css', 'static/sub/c.css']
 
 for (const { label, watcher, usePolling } of BACKENDS) {
-  test(`[${label}] a directory and a nested one, deleted and re-created ${ROUNDS} times, are watched again: files written at once, after 50 ms and after 1 s are all applied`, async (t) => {
+  test(`[${label}] a directory and a nested one, deleted and re-created ${ROUNDS} times, are watched again: files written at once, after 50 ms and after 1 s are all applied; close() leaves no watch handle`, async (t) => {
     const state = new Map<string, string>()
     const handler = defineReloadHandler<string | undefined>({
       name: 'text',
@@ -25,6 +25,7 @@ for (const { label, watcher, usePolling } of BACKENDS) {
         else state.set(change.path, ctx.staged as string)
       },
     })
+    const handlesBefore = watchHandles()
     const { project, reloader } = await startInstance(t, {
       files: { 'static/a.css': 'a', 'static/sub/a.css': 'sub a' },
       include: ['static/**/*.css'],
@@ -59,6 +60,28 @@ for (const { label, watcher, usePolling } of BACKENDS) {
         failed.push(`round ${round}: ${missing.join(', ')} not applied (have: ${JSON.stringify(Object.fromEntries(state))})`)
       }
     }
+    // The watchers of every re-created directory are closed with the instance (an overlay left
+    // open holds an fs.watch handle, and the process never exits).
+    await reloader.close()
+    await waitForWatchHandles(handlesBefore, `[${label}] after ${ROUNDS} re-creations, the watcher`)
     assert.deepEqual(failed, [], `${ROUNDS - failed.length} of ${ROUNDS} rounds passed`)
   })
+
+  // Closing while the watcher of a re-created directory is still starting (its scan in flight)
+  // or just after it started: chokidar closed mid-scan still opens the watches of that scan.
+  for (const afterMs of [0, 10, 40, 150]) {
+    test(`[${label}] close() ${afterMs} ms after a directory was re-created leaves no watch handle`, async (t) => {
+      const project = await makeTempProject({ 'static/a.css': 'a', 'static/sub/a.css': 'sub a' })
+      t.after(() => project.cleanup())
+      const before = watchHandles()
+      const reloader = await createHotReload({ root: project.root, include: ['static/**/*.css'], watcher, usePolling, debounceMs: 10 })
+      await rm(project.path('static'), { recursive: true })
+      await mkdir(project.path('static/sub'), { recursive: true })
+      await writeFile(project.path('static/sub/b.css'), 'b')
+      await delay(afterMs)
+      await reloader.close()
+      await waitForWatchHandles(before, `[${label}] closed ${afterMs} ms after a re-creation, the watcher`)
+      assert.equal(reloader.status().closed, true)
+    })
+  }
 }
