@@ -78,9 +78,6 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   // directory first: chokidar shares one fs.watch per path across all its instances, so a new
   // watcher of the same path would join the old one, whose inode is gone, and hear nothing.
   const overlays = new Map<string, FSWatcher>()
-  // chokidar closed before its 'ready' still opens the watches of the scan in flight, and keeps
-  // them (the process never exits): an overlay is closed only once it is ready.
-  const ready = new WeakMap<FSWatcher, Promise<void>>()
   const letGo = (dirRel: string): void => {
     const absolute = join(root, dirRel)
     const below = (path: string): boolean => path === absolute || path.startsWith(`${absolute}${sep}`)
@@ -99,7 +96,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       // '' is the root: every overlay is below it (no overlay is named '' or starts with '/').
       if (dirRel !== '' && dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
       overlays.delete(dir)
-      closing.push((ready.get(fsw) ?? Promise.resolve()).then(() => fsw.close()))
+      closing.push(closeChokidar(fsw))
     }
     return Promise.all(closing)
   }
@@ -112,9 +109,8 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     const fsw = watchTree(join(root, dirRel))
     overlays.set(dirRel, fsw)
     attach(fsw)
-    const started = new Promise<void>((resolve) => fsw.once('ready', resolve))
-    ready.set(fsw, started)
-    await started
+    // Closed before it is ready, chokidar drops its listeners: this never settles, and is collected.
+    await new Promise<void>((resolve) => fsw.once('ready', resolve))
     // Replaced again while the new watcher started: the check sees the inode move.
     if (!closed && overlays.get(dirRel) === fsw) inodes.checkTree(dirRel)
   }
@@ -230,13 +226,29 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       trailing.clear()
       relister.forget('')
       inodes.close()
-      closing ??= Promise.all([chokidar.close(), closeOverlays('')]).then(() => undefined)
+      closing ??= Promise.all([closeChokidar(chokidar), closeOverlays('')]).then(() => undefined)
       return closing
     },
     refresh(dirRel = '') {
       if (!closed) chokidar.add(join(root, dirRel))
     },
   }
+}
+
+/**
+ * Closes a chokidar instance so that no fs.watch handle of a scan in flight survives. chokidar 5
+ * creates a directory's fs.watch, returns its closer from an async function, and registers it
+ * only after re-checking `closed`: a close() that lands in that await gap sweeps closers that do
+ * not have it yet, and the handle stays open for good, keeping the process alive
+ * (paulmillr/chokidar#1482). The gap is a chain of microtasks. At the start of a macrotask the
+ * microtask queue is empty, so no add is inside the gap: close() runs there (setImmediate).
+ */
+function closeChokidar(fsw: FSWatcher): Promise<void> {
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      fsw.close().then(resolve, reject)
+    })
+  })
 }
 
 /**
