@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: every case, every contender in the same run, one table at the end.
- * Flags: `--only=latency,bursts,scale,soak,plugins` runs a subset; `--quick` cuts iterations
+ * Flags: `--only=latency,bursts,scale,soak,plugins,observability,browser` runs a subset; `--quick` cuts iterations
  * (for checking the harness, not for numbers).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { benchBrowser } from './cases/browser.js'
 import { benchBursts } from './cases/bursts.js'
+import { benchObservability, observabilityRows } from './observability.js'
 import { benchLatency } from './cases/latency.js'
 import { benchPlugins } from './cases/plugins.js'
 import { benchScale } from './cases/scale.js'
@@ -20,7 +22,7 @@ import type { Contender } from './lib/contender.js'
 import { rate, type BenchRow } from './lib/stats.js'
 import { renderTable } from './lib/table.js'
 
-const CASES = ['latency', 'bursts', 'scale', 'soak', 'plugins'] as const
+const CASES = ['latency', 'bursts', 'scale', 'soak', 'plugins', 'observability', 'browser'] as const
 type CaseName = (typeof CASES)[number]
 
 const args = process.argv.slice(2)
@@ -114,6 +116,9 @@ async function main(): Promise<void> {
   )
 
   await run('plugins', () => benchPlugins({ quick, log }))
+  await run('observability', async () => observabilityRows(await benchObservability({ quick, log })))
+
+  await run('browser', () => benchBrowser({ edits: quick ? 8 : 30, log }))
 
   const rated = rate(rows)
   const seconds = (performance.now() - started) / 1000

@@ -45,7 +45,7 @@ test('hotreload check exits 0 when everything is valid and 1 with the problem wh
   t.after(() => p.cleanup())
   const ok = await runCli(['check'], p.root)
   assert.equal(ok.code, 0, ok.stderr)
-  assert.match(ok.stdout, /valid \(1 files checked\)/)
+  assert.match(ok.stdout, /valid \(1 file checked\)/)
 
   await p.write('conf/b.json', '{"broken": ')
   const bad = await runCli(['check'], p.root)
@@ -201,6 +201,6 @@ export default defineConfig({
   await linkNodeModules(p.root)
   const checked = await runCli(['check'], p.root)
   assert.equal(checked.code, 0, checked.stderr)
-  assert.match(checked.stdout, /valid \(1 files checked\)/)
+  assert.match(checked.stdout, /valid \(1 file checked\)/)
   await assert.rejects(access(join(p.root, 'applied.marker')), { code: 'ENOENT' })
 })

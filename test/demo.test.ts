@@ -19,6 +19,9 @@ test('the demo walks through every plugin and exits cleanly', { timeout: 120_000
   assert.match(stdout, /config\/app\.yaml:4:\d+ restart needed: .*server\.port/)
   assert.match(stdout, /templates recompiled: header, pages\/about, pages\/home\n/)
   assert.match(stdout, /asset css\/app\.css: \/assets\/css\/app\.[0-9a-f]{8}\.css → \/assets\/css\/app\.[0-9a-f]{8}\.css/)
-  assert.match(stdout, /restore of version \d+: applied; greeting is "Hello"/)
+  assert.match(stdout, /backups of config\/app\.yaml \(each is the content the file had before that version applied\): before version \d+/)
+  assert.match(stdout, /restore of the content before version \d+: applied; greeting is "Hello"/)
+  // The header comes before the initial load's lines.
+  assert.ok(stdout.indexOf('▶ hotreload is watching') < stdout.indexOf('ready: 9 files watched'), 'header before the ready line')
   assert.match(stdout, /Done: version 6, 8 transactions \(6 applied, 2 rejected\)/)
 })

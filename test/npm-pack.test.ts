@@ -1,48 +1,54 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { test } from 'node:test'
-import { promisify } from 'node:util'
+import { spawn } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { after, before, test } from 'node:test'
 import { repoRoot } from './helpers/cli.js'
 import { waitFor } from './helpers/index.js'
-import { spawn } from 'node:child_process'
+import { FRESH_CONFIG, packAll, result, run, type Packed } from './helpers/pack.js'
 
-const run = promisify(execFile)
-const PACKAGES = ['core', 'plugin-config', 'plugin-templates', 'plugin-assets', 'plugin-backup']
+let packed: Packed
+before(async () => {
+  packed = await packAll()
+})
+after(() => packed.remove())
+
+test('the tarballs hold what the packages point at: LICENSE, CHANGELOG, the sources the maps and the source condition name', async () => {
+  const license = await readFile(join(repoRoot, 'LICENSE'), 'utf8')
+  for (const [name, tgz] of packed.tarballs) {
+    const { stdout } = await run('tar', ['-tzf', tgz])
+    const listed = new Set(stdout.split('\n').map((l) => l.replace(/^package\//, '')))
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'src/index.ts', 'dist/index.js']) assert.ok(listed.has(file), `${name}: ${file} in the tarball`)
+    const { stdout: text } = await run('tar', ['-xzOf', tgz, 'package/LICENSE'])
+    assert.equal(text, license, `${name}: the root LICENSE`)
+    const { stdout: pkgText } = await run('tar', ['-xzOf', tgz, 'package/package.json'])
+    const pkg = JSON.parse(pkgText) as { exports: Record<string, Record<string, string>>; repository?: { directory?: string }; homepage?: string; bugs?: unknown; keywords?: string[] }
+    assert.ok(listed.has(pkg.exports['.']?.['source']?.replace(/^\.\//, '') ?? ''), `${name}: the source condition's file is in the tarball`)
+    assert.ok(pkg.repository?.directory && pkg.homepage && pkg.bugs && (pkg.keywords?.length ?? 0) > 0, `${name}: repository.directory, homepage, bugs, keywords`)
+    // Every source map names sources that the tarball ships.
+    for (const map of [...listed].filter((f) => f.endsWith('.js.map'))) {
+      const { stdout: mapText } = await run('tar', ['-xzOf', tgz, `package/${map}`])
+      for (const source of (JSON.parse(mapText) as { sources: string[] }).sources) {
+        const resolved = join(dirname(map), source)
+        assert.ok(listed.has(resolved), `${name}: ${map} points at ${resolved}, which is in the tarball`)
+      }
+    }
+  }
+})
 
 // What a user does: npm install the published tarballs into a project outside the repository,
 // write a hotreload.config.ts, and run `npx hotreload`.
-test('the packed packages install into a fresh project where npx hotreload runs with every plugin', { timeout: 240_000 }, async (t) => {
-  const work = await mkdtemp(join(tmpdir(), 'hotreload-pack-'))
-  t.after(() => rm(work, { recursive: true, force: true }))
-  const tarballs = join(work, 'tarballs')
-  await mkdir(tarballs)
-  for (const name of PACKAGES) {
-    await run('npm', ['pack', '--pack-destination', tarballs, '--silent'], { cwd: join(repoRoot, 'packages', name) })
-  }
-  const files = (await readdir(tarballs)).filter((f) => f.endsWith('.tgz'))
-  assert.equal(files.length, PACKAGES.length)
-
-  const app = join(work, 'app')
-  await mkdir(join(app, 'config'), { recursive: true })
-  await mkdir(join(app, 'templates'), { recursive: true })
-  await mkdir(join(app, 'static'), { recursive: true })
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }))
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files.map((f) => join(tarballs, f)), 'handlebars@^4.7.10'], {
-    cwd: app,
-    timeout: 180_000,
+test('the packed packages install into a fresh project where npx hotreload runs with every plugin', { timeout: 300_000 }, async (t) => {
+  const app = await packed.project('app', {
+    'hotreload.config.ts': FRESH_CONFIG,
+    'config/app.json': '{ "port": 8080, "greeting": "hello" }',
+    'templates/page.hbs': '<h1>{{title}}</h1>',
+    'static/app.css': 'body { color: red }',
   })
-  await writeFile(join(app, 'hotreload.config.ts'), FRESH_CONFIG)
-  await writeFile(join(app, 'config/app.json'), '{ "port": 8080, "greeting": "hello" }')
-  await writeFile(join(app, 'templates/page.hbs'), '<h1>{{title}}</h1>')
-  await writeFile(join(app, 'static/app.css'), 'body { color: red }')
+  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }))
+  await packed.install(app, [...packed.tarballs.keys(), 'handlebars@^4.7.10'])
 
-  const check = await run('npx', ['--no-install', 'hotreload', 'check'], { cwd: app }).then(
-    (r) => ({ code: 0, out: r.stdout }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}\n${e.stderr}` }),
-  )
+  const check = await result(run('npx', ['--no-install', 'hotreload', 'check'], { cwd: app }))
   assert.equal(check.code, 0, check.out)
 
   // The long-running watch starts the bin npm linked, not `npx`: npm 11's npx does not pass
@@ -62,14 +68,3 @@ test('the packed packages install into a fresh project where npx hotreload runs 
   assert.equal(await exited, 0)
 })
 
-const FRESH_CONFIG = `import { defineConfig } from '@hotreload/core'
-import config from '@hotreload/plugin-config'
-import templates, { handlebars } from '@hotreload/plugin-templates'
-import assets from '@hotreload/plugin-assets'
-import backup from '@hotreload/plugin-backup'
-
-export default defineConfig({
-  debounceMs: 20,
-  plugins: [config(), templates({ engine: handlebars() }), assets(), backup()],
-})
-`

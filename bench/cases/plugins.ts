@@ -53,7 +53,31 @@ async function assetRows(quick: boolean, log: (line: string) => void): Promise<B
   }
 }
 
+/** The fleet plugin's rounds over a real redis-server, with Redis's PING as the floor (fleet-rounds.ts). */
+async function fleetRows(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
+  try {
+    const { benchFleetRounds } = await import('../fleet-rounds.js')
+    const rows = await benchFleetRounds({ rounds: quick ? 5 : 20, log })
+    log('  plugins: fleet rounds done')
+    return rows
+  } catch (error) {
+    return [failed('fleet rounds', error)]
+  }
+}
+
+/** Refusing the worst config file of at most 1 MiB against parsing a valid one (config-reject.ts). */
+async function configRejectRows(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
+  try {
+    const { benchConfigReject } = await import('../config-reject.js')
+    const rows = await benchConfigReject({ runs: quick ? 1 : 3 })
+    log('  plugins: config reject done')
+    return rows
+  } catch (error) {
+    return [failed('config reject', error)]
+  }
+}
+
 /** Case 5: the plugins' own benchmarks, as rows of the same table. */
 export async function benchPlugins(options: { quick: boolean; log: (line: string) => void }): Promise<BenchRow[]> {
-  return [...(await templateRows(options.log)), ...(await assetRows(options.quick, options.log))]
+  return [...(await templateRows(options.log)), ...(await assetRows(options.quick, options.log)), ...(await configRejectRows(options.quick, options.log)), ...(await fleetRows(options.quick, options.log))]
 }

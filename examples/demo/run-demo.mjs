@@ -29,6 +29,8 @@ const assets = plugin('assets')
 const backups = plugin('backup')
 
 const events = []
+// The header first: the initial load's lines (ready, applied, config:changed...) come under it.
+say(`hotreload is watching a copy of examples/demo/project in ${root}`)
 const reloader = await createHotReload({ ...options, onEvent: (e) => (events.push(e), print(e)) })
 
 function print(e) {
@@ -74,7 +76,6 @@ async function edit(rel, content) {
 }
 
 try {
-  say(`hotreload is watching a copy of examples/demo/project in ${root}`)
   show(`app config (secrets redacted): ${JSON.stringify(redact(configs.get('app')))}`)
   show(`pages/home renders: ${templates.render('pages/home', { site: 'Demo', greeting: configs.get('app').greeting }).trim().replace(/\n/g, ' ')}`)
   show(`css/app.css is served as ${assets.url('css/app.css')}`)
@@ -104,10 +105,12 @@ try {
 
   say('7. Every replaced version was backed up; restoring one goes through validation like an edit')
   const versions = await backups.list('config/app.yaml')
-  show(`backups of config/app.yaml: ${versions.map((b) => `version ${b.version} (${b.size} bytes)`).join(', ')}`)
+  // A backup's version is the transaction that replaced that content: "version 2" is what the
+  // file held before version 2 applied.
+  show(`backups of config/app.yaml (each is the content the file had before that version applied): ${versions.map((b) => `before version ${b.version} (${b.size} bytes)`).join(', ')}`)
   const first = versions[0]
   const restored = await backups.restore('config/app.yaml', first.version)
-  show(`restore of version ${first.version}: ${restored.status}; greeting is "${configs.get('app').greeting}"`)
+  show(`restore of the content before version ${first.version}: ${restored.status}; greeting is "${configs.get('app').greeting}"`)
 
   const s = reloader.status()
   say(`Done: version ${s.version}, ${s.counters.transactions} transactions (${s.counters.applied} applied, ${s.counters.rejected} rejected), ${s.counters.rawEvents} raw watcher events`)

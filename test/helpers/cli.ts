@@ -23,9 +23,9 @@ export interface RunningCli {
   exit(): Promise<number | null>
 }
 
-/** Starts the CLI with `args` in `cwd`. */
-export function startCli(args: string[], cwd: string): RunningCli {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the CLI with `args` in `cwd` (NO_COLOR set unless `env` says otherwise). */
+export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const stdout: string[] = []
   const stderr: string[] = []
   const collect = (into: string[]) => {
@@ -53,8 +53,8 @@ export function startCli(args: string[], cwd: string): RunningCli {
 }
 
 /** Runs the CLI to completion. */
-export async function runCli(args: string[], cwd: string, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = startCli(args, cwd)
+export async function runCli(args: string[], cwd: string, timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startCli(args, cwd, env)
   const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs)
   const code = await run.exit()
   clearTimeout(timer)

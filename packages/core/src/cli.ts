@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findConfigFile, loadConfigFile } from './config-file.js'
-import { ConfigFileError } from './errors.js'
+import { ConfigFileError, formatLocated, HotReloadError } from './errors.js'
+import { HISTORY_USAGE, runHistory } from './cli-history.js'
 import { createHotReload } from './kernel.js'
-import { createPrinter } from './cli-output.js'
+import { runInit } from './cli-init.js'
+import { createPrinter, useColor, type Printer, type Verbosity } from './cli-output.js'
 import type { HotReloadEvent } from './events.js'
+import { didYouMean } from './option-check.js'
 import type { HotReloadOptions } from './options.js'
 import type { HotReload, Plugin } from './plugin.js'
 
@@ -16,6 +20,8 @@ const USAGE = `Usage: hotreload [command] [options]
 Commands:
   watch              watch and apply changes (default)
   check              validate every watched file once, writing nothing; exit 0 if valid, 1 if not
+  history            the audit trail of transactions, newest first ("history --help" for filters)
+  init               write a commented hotreload.config.ts for the installed plugins, and an example config
   <plugin command>   commands added by plugins, e.g. "backup list"
 
 Options:
@@ -25,10 +31,30 @@ Options:
       --json           one JSON event per line on stdout, for programs
       --poll           use stat polling instead of native file events
       --watcher <name> the watcher backend: chokidar (default) or parcel (@parcel/watcher)
-  -h, --help           this text
+      --verbose        also print plugins' info and debug lines
+  -q, --quiet          print only rejections and errors
+  -h, --help           this text; "hotreload <command> --help" for one command
   -v, --version        the version
 
 Exit codes: 0 ok, 1 invalid (check) or command failed, 2 usage or config file error.`
+
+/** The built-in commands with their own usage, for `hotreload <command> --help`. */
+const BUILTIN: Readonly<Record<string, { readonly description: string; readonly usage: string }>> = {
+  watch: {
+    description: 'Watches the project and applies each change as a transaction; prints each reload, rejection or rollback with its duration. Ctrl-C (SIGINT) or SIGTERM closes cleanly with exit code 0.',
+    usage: 'hotreload [watch] [--config <file>] [--root <dir>] [--dry-run] [--json] [--poll] [--watcher <name>] [--verbose | --quiet]',
+  },
+  check: {
+    description: 'Loads and validates every watched file once as a dry run: nothing is applied or written. Exit code 0 if valid, 1 with every problem printed if not.',
+    usage: 'hotreload check [--config <file>] [--root <dir>] [--json] [--verbose | --quiet]',
+  },
+  init: {
+    description: 'Writes a commented hotreload.config.ts for the @hotreload plugins installed in the project, and an example config file that matches its schema. Never overwrites a file.',
+    usage: 'hotreload init [--root <dir>]',
+  },
+}
+
+const isBuiltin = (command: string): boolean => Object.hasOwn(BUILTIN, command)
 
 const GLOBAL_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -37,6 +63,8 @@ const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
   poll: { type: 'boolean' },
   watcher: { type: 'string' },
+  verbose: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const
@@ -54,11 +82,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) return print(USAGE, 0)
   if (values.version) return print(readVersion(), 0)
+  if (values.verbose && values.quiet) return usageError('--verbose and --quiet cannot be used together')
+  const [command = 'watch', ...extra] = positionals
+  // history parses its own flags (--since, --path...), so its help is its own usage.
+  if (values.help && command === 'history') return print(HISTORY_USAGE, 0)
+  if (values.help) return help(positionals[0], values.config, values.root)
+  if (extra.length > 0 && isBuiltin(command)) return usageError(`unexpected argument "${extra[0]}" after "${command}"`)
+  if (command === 'init') return runInit(values.root ?? '.')
 
   const json = values.json ?? false
-  const printer = createPrinter({ json, color: !json && process.stdout.isTTY === true && !process.env['NO_COLOR'] })
+  const verbosity: Verbosity = values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal'
+  const printer = createPrinter({ json, color: !json && useColor(process.env, process.stdout.isTTY === true), verbosity })
   let options: HotReloadOptions
   try {
     options = await readOptions(values.config, values.root)
@@ -71,21 +106,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.poll) options = { ...options, usePolling: true }
   if (values.watcher !== undefined) options = { ...options, watcher: values.watcher }
   if (values['dry-run']) options = { ...options, dryRun: true }
-  const [command = 'watch', ...extra] = positionals
-  if (extra.length > 0 && (command === 'watch' || command === 'check')) {
-    process.stderr.write(`hotreload: unexpected argument "${extra[0]}" after "${command}"\n\n${USAGE}\n`)
-    return 2
-  }
+  // Plugins' kernel.log lines (a damaged backup index, a throwing subscriber) reach the terminal.
+  if (!options.logger) options = { ...options, logger: printer.logger() }
 
   if (command === 'watch') return watch(options, printer)
   if (command === 'check') return check(options, printer)
+  // Reads the trail only: no instance, so it runs beside a watching process.
+  if (command === 'history') return runHistory(commandArgs, { options, json, print: (l) => process.stdout.write(`${l}\n`), printError: (l) => process.stderr.write(`${l}\n`) })
   // A plugin's command is named after the plugin: `hotreload backup list`, `hotreload assets`.
   const pluginCommand = plugins.find((p: Plugin) => p.name === command)?.command
-  if (!pluginCommand) {
-    const known = ['watch', 'check', ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
-    process.stderr.write(`hotreload: unknown command "${command}". Known commands: ${known.join(', ')}\n`)
-    return 2
-  }
+  if (!pluginCommand) return unknownCommand(command, plugins)
   // A command that only reads gets an instance that ran a dry run: it applies and writes nothing,
   // so it can run next to a watcher of the same root without becoming a second writer.
   const readOnly = pluginCommand.readOnly?.(commandArgs) ?? false
@@ -103,11 +133,58 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+function usageError(message: string): number {
+  process.stderr.write(`hotreload: ${message}\n\n${USAGE}\n`)
+  return 2
+}
+
+function unknownCommand(command: string, plugins: readonly Plugin[]): number {
+  const known = [...Object.keys(BUILTIN), 'history', ...plugins.filter((p: Plugin) => p.command).map((p) => p.name)]
+  const near = didYouMean(command, known)
+  process.stderr.write(`hotreload: unknown command "${command}"${near ? ` (did you mean "${near}"?)` : ''}. Known commands: ${known.join(', ')}\n`)
+  return 2
+}
+
+/**
+ * `--help`: the global usage plus the commands of the plugins in the config file, when one is
+ * found; `<command> --help`: that command's own usage.
+ */
+async function help(command: string | undefined, configFlag: string | undefined, rootFlag: string | undefined): Promise<number> {
+  const builtin = command !== undefined && isBuiltin(command) ? BUILTIN[command] : undefined
+  if (builtin) return print(`Usage: ${builtin.usage}\n\n${builtin.description}`, 0)
+  let plugins: readonly Plugin[] = []
+  let loadError: unknown
+  try {
+    plugins = (await readOptions(configFlag, rootFlag)).plugins ?? []
+  } catch (error) {
+    loadError = error
+  }
+  const commands = plugins.flatMap((p) => (p.command ? [{ name: p.name, plugin: p.name, command: p.command }] : []))
+  if (command === undefined) {
+    const list = commands.length
+      ? `\n\nPlugin commands (from the config file):\n${commands.map((c) => `  ${c.name.padEnd(18)} ${c.command.description} (${c.plugin})`).join('\n')}`
+      : loadError
+        ? '\n\nPlugin commands are listed here when a hotreload.config.ts is found (--config, --root).'
+        : ''
+    return print(`${USAGE}${list}`, 0)
+  }
+  const found = commands.find((c) => c.name === command)
+  if (!found) {
+    if (loadError) {
+      process.stderr.write(`hotreload: ${loadError instanceof HotReloadError ? formatLocated(loadError) : String(loadError)}\n`)
+      return 2
+    }
+    return unknownCommand(command, plugins)
+  }
+  const usage = (found.command.usage ?? `hotreload ${found.name} [arguments]`).split('\n').map((l) => `  ${l}`).join('\n')
+  return print(`Usage:\n${usage}\n\n${found.command.description} (from the ${found.plugin} plugin)`, 0)
+}
+
 /**
  * Splits argv at a plugin command: the global options (wherever they stand) and the command
  * name go to `global`; every other argument after the command is the command's own, so a plugin
  * can define flags such as `backup prune --keep-versions 1`; after `--` nothing is taken out.
- * For `watch` and `check`, which take no arguments, everything is global and parsed strictly.
+ * For the built-in commands, which take no arguments, everything is global and parsed strictly.
  */
 function splitCommandArgs(argv: readonly string[]): { global: string[]; commandArgs: string[] } {
   const spellings = (name: string, short?: string) => [`--${name}`, ...(short ? [`-${short}`] : [])]
@@ -118,7 +195,7 @@ function splitCommandArgs(argv: readonly string[]): { global: string[]; commandA
   let i = 0
   while (i < argv.length && argv[i]?.startsWith('-') && argv[i] !== '--') i += takesValue.has(argv[i] ?? '') ? 2 : 1
   const command = argv[i]
-  if (command === undefined || command === 'watch' || command === 'check') return { global: [...argv], commandArgs: [] }
+  if (command === undefined || isBuiltin(command)) return { global: [...argv], commandArgs: [] }
   const global = argv.slice(0, i + 1)
   const commandArgs: string[] = []
   for (let j = i + 1; j < argv.length; j++) {
@@ -140,6 +217,7 @@ function splitCommandArgs(argv: readonly string[]): { global: string[]; commandA
 
 async function readOptions(configFlag: string | undefined, rootFlag: string | undefined): Promise<HotReloadOptions> {
   const searchDir = resolve(rootFlag ?? '.')
+  if (rootFlag !== undefined) await checkRoot(searchDir)
   const file = configFlag ? resolve(configFlag) : await findConfigFile(searchDir)
   if (!file) {
     throw new ConfigFileError(`no hotreload.config.ts found in ${searchDir}`, {
@@ -150,16 +228,33 @@ async function readOptions(configFlag: string | undefined, rootFlag: string | un
   return rootFlag ? { ...options, root: resolve(rootFlag) } : options
 }
 
-async function start(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>, printEvents: boolean): Promise<HotReload | number> {
+// `--root` must be a directory: say so rather than fail later with a raw ENOTDIR.
+async function checkRoot(dir: string): Promise<void> {
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new ConfigFileError(`--root ${dir} does not exist`, { hint: 'Pass the project directory (the one holding hotreload.config.ts).' })
+    throw error
+  })
+  if (!info.isDirectory()) {
+    throw new ConfigFileError(`--root ${dir} is a file, not a directory`, {
+      hint: 'Pass the project directory with --root, and a config file with --config <file>.',
+    })
+  }
+}
+
+async function start(options: HotReloadOptions, printer: Printer, printEvents: boolean, observe?: (e: HotReloadEvent) => void): Promise<HotReload | number> {
+  const onEvent = (e: HotReloadEvent) => {
+    printer.event(e)
+    observe?.(e)
+  }
   try {
-    return await createHotReload({ ...options, ...(printEvents ? { onEvent: (e: HotReloadEvent) => printer.event(e) } : {}) })
+    return await createHotReload({ ...options, ...(printEvents ? { onEvent } : {}) })
   } catch (error) {
     printer.fatal(error)
     return 2
   }
 }
 
-async function check(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>): Promise<number> {
+async function check(options: HotReloadOptions, printer: Printer): Promise<number> {
   // A check validates and writes nothing: no manifest, no backup, no plugin output.
   const reloader = await start({ ...options, watch: false, dryRun: true }, printer, true)
   if (typeof reloader === 'number') return reloader
@@ -170,7 +265,7 @@ async function check(options: HotReloadOptions, printer: ReturnType<typeof creat
   return ok ? 0 : 1
 }
 
-async function watch(options: HotReloadOptions, printer: ReturnType<typeof createPrinter>): Promise<number> {
+async function watch(options: HotReloadOptions, printer: Printer): Promise<number> {
   // A daemon keeps serving whatever a plugin's stray promise does; report it, never die of it.
   const report = (error: unknown) => printer.fatal(error, 'unexpected error (still running)')
   process.on('unhandledRejection', report)

@@ -89,8 +89,11 @@ export interface CoreEventMap {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PluginEventMap {}
 
+/** Every event type, the core's and the plugins' (added to `PluginEventMap` by declaration merging), by name. */
 export type EventMap = CoreEventMap & PluginEventMap
+/** The name of any event: `ready`, `applied`, ..., and the plugins' (`config:changed`, ...). */
 export type EventType = keyof EventMap
+/** Any event an instance emits: the union `on('*')`, `onEvent` and `--json` deliver. */
 export type HotReloadEvent = EventMap[EventType]
 /** Fields the kernel stamps on every event when it is delivered. */
 export type StampedFields = 'version' | 'runId' | 'time'

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
+import { mapLimit } from './map-limit.js'
+import { retryOnFdLimit } from './fd-limit.js'
 import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
 import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
@@ -227,7 +229,7 @@ async function probe(absolute: string, inlineLimit: number): Promise<Probe> {
     if (onPath === undefined || !onPath.isFile()) return MISSING
     let handle: FileHandle | undefined
     try {
-      handle = await open(absolute, 'r')
+      handle = await retryOnFdLimit(`reading ${absolute}`, () => open(absolute, 'r'))
       const before = await handle.stat()
       const read = before.size <= inlineLimit ? await readAll(handle) : await hashAll(handle)
       const after = await handle.stat()
@@ -260,19 +262,6 @@ async function hashAll(handle: FileHandle): Promise<{ size: number; hash: string
   return { size, hash: hash.digest('hex') }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))

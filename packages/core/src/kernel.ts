@@ -1,3 +1,4 @@
+import { sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { ChangeSource } from './changes.js'
 import { claimFiles } from './claim-files.js'
@@ -8,12 +9,16 @@ import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } fro
 import { FileState } from './file-state.js'
 import { invalidNameError } from './list-files.js'
 import { createHooks } from './hooks.js'
+import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
 import type { Counters, HotReload, Kernel, Plugin, ReloadOptions, Status } from './plugin.js'
 import type { TransactionRecord } from './record.js'
 import { RunState } from './run-state.js'
+import { onFdLimit } from './fd-limit.js'
+import { acquireWriterLock, type LockOutcome } from './lock.js'
+import { sweepTemps } from './sweep.js'
 import { guardHooks } from './tap-guard.js'
 import { TransactionQueue } from './transaction-queue.js'
 import { selectBackend } from './watchers/index.js'
@@ -51,15 +56,18 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       })
     }
   }
-  // A backend on a native package (parcel) fails here, before any plugin runs, when it is missing.
+  // A backend on a native package (parcel) fails here, before any plugin runs and before the
+  // writer lock is taken, when it is missing.
   if (resolved.watch) await backend.load?.({ usePolling: resolved.usePolling })
+  const runState = new RunState(resolved.stateDir, !resolved.dryRun)
+  // One writer per root; a dry run (check, read-only commands) writes nothing and takes no lock.
+  const writer: LockOutcome = resolved.dryRun ? {} : acquireWriterLock(resolved.stateDir, resolved.root, runState.runId)
   for (const plugin of plugins) appliedTo.set(plugin, resolved.root)
 
   const started = performance.now()
   const log = rest.logger ?? silentLogger
   const counters: Counters = { rawEvents: 0, batches: 0, suppressed: 0, transactions: 0, applied: 0, rejected: 0, rolledBack: 0, aborted: 0 }
   const closeHandlers = new Set<() => void | Promise<void>>()
-  const runState = new RunState(resolved.stateDir, !resolved.dryRun)
 
   const bus = new EventBus((error, event) => reportError(error, `a listener of "${event.type}" threw`))
   if (onEvent) bus.on('*', onEvent)
@@ -86,7 +94,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined
-  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError }, runState.load(log))
+  const observed = createObservability({ options: resolved, audit: rest.audit, log, hooks, reportError, status: () => status() })
+  const queue = new TransactionQueue({ hooks, source: () => source, options: resolved, counters, runState, emit, reportError, onRecord: (r) => observed.record(r) }, runState.load(log))
 
   let closed = false
   let closing: Promise<void> | undefined
@@ -145,26 +154,51 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     version: () => queue.version,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     onClose(fn: () => void | Promise<void>) {
       closeHandlers.add(fn)
       return () => void closeHandlers.delete(fn)
     },
+    sweepTemps: (dir: string, sweepOptions?: { readonly recursive?: boolean }) => sweep(dir, sweepOptions?.recursive === true),
   })
-
-  for (const plugin of plugins) {
-    applying = plugin.name
-    await plugin.apply(kernel)
+  // Directories swept whole: a plugin directory inside one (backups under .hotreload) is done.
+  const swept: string[] = []
+  async function sweep(dir: string, recursive: boolean): Promise<number> {
+    if (resolved.dryRun || swept.some((d) => dir === d || dir.startsWith(d + sep))) return 0
+    if (recursive) swept.push(dir)
+    try {
+      const removed = await sweepTemps(dir, { recursive })
+      if (removed.length > 0) log.warn(`removed ${removed.length} temp file(s) an interrupted run left in ${dir}`)
+      return removed.length
+    } catch (error) {
+      log.warn(`cannot sweep the temp files in ${dir}: ${(error as Error).message}`)
+      return 0
+    }
   }
-  applying = undefined
 
-  await queue.initial()
-
-  if (resolved.watch) {
-    const onBatch = (paths: string[]): void => queue.watched(paths)
-    detection =
-      source === files
-        ? await startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })
-        : await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
+  // Descriptors running out is process-wide: said once per shortage, while reads wait it out.
+  const stopFdNotices = onFdLimit((error) => reportError(error, 'file descriptors ran out'))
+  closeHandlers.add(stopFdNotices)
+  try {
+    if (writer.warning) reportError(new HotReloadError('HR_LOCK_WARNING', writer.warning, { hint: 'Nothing to do unless another writer runs on this root.' }), 'writer lock')
+    await sweep(resolved.stateDir, true)
+    for (const plugin of plugins) {
+      applying = plugin.name
+      await plugin.apply(kernel)
+    }
+    applying = undefined
+    await queue.initial()
+    if (resolved.watch) {
+      const onBatch = (paths: string[]): void => queue.watched(paths)
+      detection =
+        source === files
+          ? await startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })
+          : await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
+    }
+  } catch (error) {
+    stopFdNotices()
+    writer.lock?.release()
+    throw error
   }
   if (detection) queue.takePending = () => detection?.takePending() ?? []
   emit({ type: 'ready', paths: [], files: source.size(), durationMs: Math.round(performance.now() - started) })
@@ -181,6 +215,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     reload,
     status,
     history: () => queue.history(),
+    metrics: () => observed.metrics(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
@@ -193,6 +228,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
             reportError(error, 'a close handler failed')
           }
         }
+        await observed.close()
+        writer.lock?.release()
         bus.close()
       })()
       return closing

@@ -46,9 +46,9 @@ export async function runStages(tx: TransactionContext, deps: LifecycleDeps): Pr
     tx.changes = await timed('detect', options.stageTimeoutMs, () => hooks.detect.promise(tx.changes, tx))
     await timed('validate', options.stageTimeoutMs, () => hooks.validate.promise(tx))
   } catch (error) {
-    // A timeout is about the running plugin's files: name the first of them.
+    // A timeout or a throwing detect tap is about the running plugin's files: name one.
     const plugin = tx.currentPlugin ?? 'core'
-    tx.addProblem(toProblem(error, plugin, tx.claimed(plugin)[0]?.path))
+    tx.addProblem(toProblem(error, plugin, tx.pathOfFailure(plugin)))
   }
   if (tx.dryRun) return { status: 'dry-run' }
   if (tx.problems().length > 0) return { status: 'rejected' }

@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FileNameError } from './errors.js'
+import { retryOnFdLimit } from './fd-limit.js'
 import type { PathMatcher } from './path-matcher.js'
 
 export interface ListOptions {
@@ -32,7 +33,7 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
     try {
       real = await realpath(absolute)
       if (ancestors.has(real)) return
-      entries = await readdir(absolute, { withFileTypes: true })
+      entries = await retryOnFdLimit(`listing ${absolute}`, () => readdir(absolute, { withFileTypes: true }))
     } catch (error) {
       if (isMissing(error)) return
       if (!options.onUnreadableDirectory) throw error

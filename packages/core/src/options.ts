@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { Type } from '@sinclair/typebox'
+import type { AuditOptions } from './audit.js'
 import { PluginError } from './errors.js'
 import type { Logger } from './logger.js'
 import { checkOptions } from './option-check.js'
@@ -50,6 +51,11 @@ export interface HotReloadOptions {
   readonly stateDir?: string
   readonly plugins?: readonly Plugin[]
   readonly logger?: Logger
+  /**
+   * The audit trail in `<stateDir>/audit.jsonl`: every transaction, one JSON line, credentials
+   * redacted, rotated at a size cap (see `AuditOptions`). `false` turns it off. Default on.
+   */
+  readonly audit?: boolean | AuditOptions
 }
 
 const Millis = (minimum: number) => Type.Integer({ minimum, maximum: 3_600_000 })
@@ -74,6 +80,15 @@ const OptionsSchema = Type.Object(
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
     plugins: Type.Optional(Type.Array(Type.Unknown())),
     logger: Type.Optional(Type.Unknown()),
+    audit: Type.Optional(
+      Type.Union([
+        Type.Boolean(),
+        Type.Object(
+          { maxFileBytes: Type.Optional(Type.Integer({ minimum: 1024 })), maxFiles: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
   },
   { additionalProperties: false },
 )

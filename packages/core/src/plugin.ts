@@ -97,8 +97,17 @@ export interface Kernel {
   status(): Status
   /** Recent transaction records, as `HotReload.history()`. */
   history(): readonly TransactionRecord[]
+  /** The instance's metrics in the Prometheus text format, as `HotReload.metrics()`. */
+  metrics(): Promise<string>
   /** Runs `fn` when the instance closes; plugins release their resources here. Returns its removal. */
   onClose(fn: () => void | Promise<void>): () => void
+  /**
+   * Removes the temp files (named by `tempPathFor`) that an interrupted run left in `dir`, a
+   * directory the plugin writes to; call it from `apply(kernel)`. The kernel holds the root's
+   * writer lock by then, so no other writer's temps are in flight. A dry run removes nothing.
+   * Resolves with the number of files removed; a failure is a warning, never a rejection.
+   */
+  sweepTemps(dir: string, options?: { readonly recursive?: boolean }): Promise<number>
 }
 
 /** Counters since start. */
@@ -160,6 +169,12 @@ export interface HotReload extends AsyncIterable<HotReloadEvent> {
   status(): Status
   /** The recent transactions of this run, oldest first, bounded by `historyLimit`. */
   history(): readonly TransactionRecord[]
+  /**
+   * The instance's metrics in the Prometheus text exposition format: transactions by status,
+   * stage and per-plugin durations, files watched, raw events, batches, suppressed no-ops, the
+   * last applied time and the current version. Serve it with `metricsHandler(reloader)`.
+   */
+  metrics(): Promise<string>
   /** Stops the watcher, waits for a running transaction, releases every handle. Idempotent. */
   close(): Promise<void>
 }

@@ -9,6 +9,7 @@ export type TransactionReason = 'initial' | 'watch' | 'manual' | 'restore' | 'fl
 
 /** The stages of a transaction, in order. */
 export const STAGES = Object.freeze(['detect', 'validate', 'prepare', 'apply', 'commit', 'notify'] as const)
+/** One of `STAGES`: a step of the transaction lifecycle, as named in records and timings. */
 export type StageName = (typeof STAGES)[number]
 
 /**

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
 import type { Logger } from './logger.js'
+import { tempPathFor } from './sweep.js'
 
 const FILE = 'state.json'
 
@@ -52,7 +53,7 @@ export class RunState {
   save(version: number): void {
     if (!this.#writable) return
     const file = join(this.#dir, FILE)
-    const temp = `${file}.${process.pid}.tmp`
+    const temp = tempPathFor(file)
     try {
       if (!this.#dirMade) {
         mkdirSync(this.#dir, { recursive: true, mode: 0o700 })

@@ -73,7 +73,7 @@ function guardSeries<T extends TapLike>(tap: T, stage: StageName, deps: GuardDep
         return tx.stale && stage !== 'commit' ? passOn(args) : result
       } catch (error) {
         if (stage === 'validate') {
-          tx.problem(toProblem(error, tap.name))
+          tx.problem(toProblem(error, tap.name, tx.pathOfFailure(tap.name)))
           return undefined
         }
         if (stage === 'commit') {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { ChangeSource, FileChange } from './changes.js'
 import { toProblem, type ErrorInfo } from './errors.js'
+import { FdLimitError } from './fd-limit.js'
 import type { EventInput, PluginEvent } from './events.js'
 import type { KernelHooks } from './hooks.js'
 import { makeRecord, runStages, summarize } from './lifecycle.js'
@@ -19,6 +20,8 @@ interface QueueDeps {
   readonly runState: RunState
   emit(event: EventInput | PluginEvent): void
   reportError(error: unknown, context: string, plugin?: string): void
+  /** Every finished record, whatever its status: the audit trail and the metrics. */
+  onRecord(record: TransactionRecord): void
 }
 
 interface RunOptions {
@@ -171,22 +174,25 @@ export class TransactionQueue {
         reportError: this.deps.reportError,
       })
       for (const { path, error } of reconciled.unreadable) {
-        tx.addProblem({ ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
+        // Out of descriptors is about the process, not the file: keep that error's code and hint.
+        tx.addProblem(error instanceof FdLimitError ? toProblem(error, 'core', path) : { ...toProblem(error, 'core', path), code: 'HR_UNREADABLE', hint: 'Check that the file is readable by this process.' })
       }
-      if (reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
+      // The initial load runs its hooks even with no file at all: a plugin must be able to say
+      // that something it requires is missing (a config with a schema and no file, issue 13).
+      if (reason !== 'initial' && reconciled.changes.length === 0 && reconciled.unreadable.length === 0) {
         this.nextId--
         const resolved = inputPaths.filter((p) => this.carried.has(p))
         for (const p of inputPaths) this.carried.delete(p)
         // A failed batch's files are back to the applied bytes: say so, or the last word anyone
         // heard about them stays "rejected".
         if (resolved.length > 0) this.deps.emit({ type: 'resolved', paths: resolved })
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       // Evaluate every change: the callback also sorts the stale ones out for the caller. The
       // stale paths are carried already, with the state they were tried in.
       if (run.isNew && reconciled.unreadable.length === 0 && !reconciled.changes.map(run.isNew).includes(true)) {
         this.nextId--
-        return makeRecord(tx, 'unchanged', this.version, performance.now() - started)
+        return this.recorded(makeRecord(tx, 'unchanged', this.version, performance.now() - started))
       }
       counters.transactions++
       const outcome = await runStages(tx, {
@@ -208,6 +214,11 @@ export class TransactionQueue {
       source.release()
       this.running = false
     }
+  }
+
+  private recorded(record: TransactionRecord): TransactionRecord {
+    this.deps.onRecord(record)
+    return record
   }
 
   /** Takes committed changes into the source's baseline and the list of known paths. */
@@ -242,6 +253,7 @@ export class TransactionQueue {
     this.records.push(record)
     if (this.records.length > this.deps.options.historyLimit) this.records.shift()
     this.last = record
+    this.recorded(record)
 
     const paths = pathsOf(tx.changes)
     const base = { id: tx.id, reason: tx.reason, changes: summarize(tx.changes), paths, durationMs: record.durationMs }

@@ -77,6 +77,17 @@ export class TransactionContext implements Transaction {
     return this.claims.get(plugin) ?? []
   }
 
+  /**
+   * The file a failure of `plugin` is about, where the kernel knows it: the first file the
+   * plugin claimed (a stage timeout or a throwing tap ran over its files), else the only file of
+   * the transaction (a detect tap that threw before any claim).
+   */
+  pathOfFailure(plugin: string): string | undefined {
+    const claimed = this.claimed(plugin)[0]
+    if (claimed) return claimed.path
+    return this.changes.length === 1 ? this.changes[0]?.path : undefined
+  }
+
   claimants(): readonly string[] {
     return [...this.claims.keys()]
   }

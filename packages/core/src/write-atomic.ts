@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { tempPathFor } from './sweep.js'
 
+/** Options of `writeFileAtomic`. */
 export interface WriteAtomicOptions {
   /** File mode for the new file, e.g. 0o600. Default 0o644. */
   readonly mode?: number
@@ -19,8 +19,8 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteAtomicOptions = {},
 ): Promise<void> {
-  // A dot-prefixed .tmp name: hidden from the default ignore globs, so watchers never see it.
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  // The framework's one temp name: hidden from the default ignore globs, swept after a crash.
+  const temp = tempPathFor(path)
   const handle = await open(temp, 'wx', options.mode ?? 0o644)
   try {
     try {

@@ -12,6 +12,7 @@ export const ASSETS_ERROR_CODES = Object.freeze({
   unknown: 'HR_ASSETS_UNKNOWN',
 } as const)
 
+/** One of the codes in `ASSETS_ERROR_CODES`. */
 export type AssetsErrorCode = (typeof ASSETS_ERROR_CODES)[keyof typeof ASSETS_ERROR_CODES]
 
 /** Base of every error the assets plugin raises or turns into a problem. */

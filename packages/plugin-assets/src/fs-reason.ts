@@ -15,6 +15,11 @@ export function describeFsError(error: unknown): { reason: string; hint: string 
       return { reason: 'a file stands where a directory is expected', hint: 'Remove or rename that file, or choose another path.' }
     case 'ENOSPC':
       return { reason: 'the disk is full', hint: 'Free some space on the disk.' }
+    case 'ENAMETOOLONG':
+      return {
+        reason: 'the name is longer than the file system allows',
+        hint: 'The fingerprinted copy is the asset name plus a dot and the hash (hashLength characters); shorten the asset file name (most file systems allow 255 bytes per name) or lower the hashLength option.',
+      }
     case 'EROFS':
       return { reason: 'the file system is read-only', hint: 'Choose a path on a writable file system.' }
     default:

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename } from 'node:fs/promises'
-import { basename, dirname, join, posix } from 'node:path'
+import { dirname, posix } from 'node:path'
+import { tempPathFor } from '@hotreload/core'
 import type { Manifest, ManifestEntry } from './types.js'
 
 /**
@@ -27,7 +27,8 @@ function compareKeys(a: string, b: string): number {
  * final newline, so an edit to one asset changes only its lines.
  */
 export function serializeManifest(entries: ReadonlyMap<string, ManifestEntry>): string {
-  const ordered: Record<string, ManifestEntry> = {}
+  // Null prototype: an asset named `__proto__` is an ordinary key, not the object's prototype.
+  const ordered: Record<string, ManifestEntry> = Object.create(null) as Record<string, ManifestEntry>
   for (const key of [...entries.keys()].sort(compareKeys)) {
     const e = entries.get(key) as ManifestEntry
     ordered[key] = { file: e.file, hash: e.hash, size: e.size, integrity: e.integrity }
@@ -35,16 +36,15 @@ export function serializeManifest(entries: ReadonlyMap<string, ManifestEntry>): 
   return `${JSON.stringify(ordered, null, 2)}\n`
 }
 
-/** A frozen plain-object copy with sorted keys, safe to hand to application code. */
+/**
+ * A frozen copy with sorted keys, safe to hand to application code. It has a null prototype,
+ * so every asset name is an own key (`__proto__`, `constructor` and `prototype` included) and
+ * a name that is not an asset reads as undefined, never as an inherited `Object` method.
+ */
 export function freezeManifest(entries: ReadonlyMap<string, ManifestEntry>): Manifest {
-  const out: Record<string, ManifestEntry> = {}
+  const out: Record<string, ManifestEntry> = Object.create(null) as Record<string, ManifestEntry>
   for (const key of [...entries.keys()].sort(compareKeys)) out[key] = Object.freeze({ ...(entries.get(key) as ManifestEntry) })
   return Object.freeze(out)
-}
-
-/** The dot-prefixed temp name used next to `path`, hidden from the default ignore globs. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
 /**

@@ -3,7 +3,7 @@ import { access, copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:f
 import { dirname, join } from 'node:path'
 import { AssetCopyError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
-import { tempPathFor } from './manifest.js'
+import { tempPathFor } from '@hotreload/core'
 
 /**
  * The fingerprinted copies of each asset in the output directory, newest first, bounded by
@@ -77,7 +77,8 @@ export async function copyTempFor(outputDir: string, file: string): Promise<stri
 /**
  * Whether a copy with this name and size already exists. The name carries the content hash,
  * so a same-size file under it is taken as that content (a copy truncated by a crash has
- * another size and is written again).
+ * another size and is written again). Rejects with an `AssetCopyError` when the name cannot be
+ * looked up at all (too long for the file system, a directory without permission).
  */
 export async function hasCopy(path: string, size: number): Promise<boolean> {
   try {
@@ -87,7 +88,10 @@ export async function hasCopy(path: string, size: number): Promise<boolean> {
     // ENOTDIR: a file stands where a directory of the path should be, so no copy is there.
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return false
-    throw error
+    // It is the copy that cannot exist (a name too long, no permission on the output
+    // directory), not the asset that cannot be read.
+    const { reason, hint } = describeFsError(error)
+    throw new AssetCopyError(`cannot write the fingerprinted copy ${path}: ${reason}`, { path, hint, cause: error })
   }
 }
 

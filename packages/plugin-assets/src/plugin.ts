@@ -245,6 +245,9 @@ export function assetsPlugin(options: AssetsPluginOptions = {}): AssetsPlugin {
       kernel.hooks.validate.tapPromise(name, (tx) => validate(tx, at))
       kernel.hooks.apply.tapPromise(name, (tx) => apply(tx, at))
       kernel.hooks.commit.tapPromise(name, (tx) => commit(tx, at, kernel))
+      // Temps a crash left between apply and commit (see kernel.sweepTemps).
+      await kernel.sweepTemps(dirname(at.manifest))
+      if (at.output !== undefined) await kernel.sweepTemps(at.output, { recursive: true })
       await writeEmptyManifestIfNoAssets(kernel, at)
       kernel.onClose(() => {
         removeClaim()

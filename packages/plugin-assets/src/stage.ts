@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path'
-import { HotReloadError, type FileChange } from '@hotreload/core'
+import { HotReloadError, mapLimit, type FileChange } from '@hotreload/core'
 import { AssetCopyError, AssetReadError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
 import { digestFile, integrityOf, type AssetDigest } from './hash.js'
@@ -231,16 +231,3 @@ function toEntry(logicalPath: string, d: AssetDigest, hashLength: number): Manif
   return { file: fingerprintedName(logicalPath, d.sha256, hashLength), hash: d.sha256, size: d.size, integrity: d.integrity }
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}

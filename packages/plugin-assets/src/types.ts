@@ -77,7 +77,8 @@ export interface AssetsPlugin extends Plugin {
   /**
    * The manifest as last committed: a frozen object, replaced (never mutated) in the commit of
    * each applied transaction, so a transaction that rolls back is never seen. Empty before the
-   * initial load.
+   * initial load. Its prototype is null, so an asset named `__proto__` or `constructor` is an
+   * own key and a name that is not an asset is undefined.
    */
   manifest(): Manifest
   /**

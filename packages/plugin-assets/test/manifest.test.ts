@@ -58,7 +58,7 @@ test('stageManifestFile writes a temp file beside the manifest; commit renames i
   const temp = await stageManifestFile(path, '{}\n', temps)
   assert.deepEqual(temps, [temp], 'the temp is known before it is created, for the undo')
   assert.equal(await readManifestFile(path), undefined)
-  assert.match(temp, /\/\.assets-manifest\.json\.[0-9a-f]{12}\.tmp$/)
+  assert.match(temp, /\/\.assets-manifest\.json\.hrtmp-\d+-[0-9a-f]{12}\.tmp$/)
   await commitManifestFile(temp, path)
   assert.equal(await readFile(path, 'utf8'), '{}\n')
   assert.deepEqual(await readdir(project.path('.hotreload')), ['assets-manifest.json'])

@@ -38,7 +38,7 @@ test('copies are staged under a hidden temp name in the final directory and rena
   t.after(() => project.cleanup())
   const out = project.path('public')
   const temp = await copyTempFor(out, 'css/app.1234abcd.css')
-  assert.match(temp, /public\/css\/\.app\.1234abcd\.css\.[0-9a-f]{12}\.tmp$/)
+  assert.match(temp, /public\/css\/\.app\.1234abcd\.css\.hrtmp-\d+-[0-9a-f]{12}\.tmp$/)
   await writeCopy(temp, Buffer.from('body{}'))
   assert.equal(await hasCopy(`${out}/css/app.1234abcd.css`, 6), false)
   await commitCopy(temp, `${out}/css/app.1234abcd.css`)

@@ -22,9 +22,10 @@ function failingApply(probe?: () => Promise<void>): Plugin {
   }
 }
 
-/** The framework's own files (`state.json`, the committed version) are not the plugin's. */
+/** The framework's own files (`state.json`, the committed version; the audit trail) are not the plugin's. */
 async function ownFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => n !== 'state.json').sort()
+  // The core's own files: the last version, and the writer lock of the running instance, the audit trail.
+  return (await readdir(dir)).filter((n) => n !== 'state.json' && n !== 'writer.lock' && !/^audit(\.\d+)?\.jsonl$/.test(n)).sort()
 }
 
 async function listTree(dir: string): Promise<string[]> {
@@ -97,7 +98,7 @@ test('readers during a failing apply see only the committed manifest, and the ro
 test('a rolled-back initial load never puts a manifest in place', async (t) => {
   const { assets, project, reloader } = await startAssets(t, { 'trigger/go': '1', 'static/app.css': 'a' }, {}, { after: [failingApply()], watch: false })
   assert.equal(reloader.history()[0]?.status, 'rolled-back')
-  assert.deepEqual(assets.manifest(), {})
+  assert.deepEqual(Object.keys(assets.manifest()), [])
   await assert.rejects(readFile(assets.stats().manifestPath), { code: 'ENOENT' })
   assert.deepEqual(await ownFiles(project.path('.hotreload')), [], 'its staged temp file was removed')
 })

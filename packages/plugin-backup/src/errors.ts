@@ -14,6 +14,7 @@ export const BACKUP_ERROR_CODES = Object.freeze({
   notStarted: 'HR_BACKUP_NOT_STARTED',
 } as const)
 
+/** One of the codes in `BACKUP_ERROR_CODES`. */
 export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[keyof typeof BACKUP_ERROR_CODES]
 
 /** Base of every error the backup plugin raises. */

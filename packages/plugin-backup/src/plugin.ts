@@ -71,6 +71,8 @@ class BackupPluginImpl implements BackupPlugin {
     this.current = await applied.read((message) => kernel.log.warn(`${this.name}: ${message}`))
     // Our own writes must never come back as changes, wherever the directory is.
     kernel.exclude([dir])
+    // Object and index temps a crash left behind (see kernel.sweepTemps).
+    await kernel.sweepTemps(dir, { recursive: true })
     // Every file's previous content is kept, so the plugin takes part in every change: claiming
     // them (last, after other taps may have dropped some) names it in the record's plugins.
     kernel.hooks.detect.tap({ name: this.name, stage: 100 }, (changes, tx) => {

@@ -229,7 +229,8 @@ test('prune(policy) with maxTotalBytes and maxAgeMs never removes the newest bac
 test('a backup directory at or above the root is refused, since it is excluded from watching', async (t) => {
   const h = await startProject(t, { 'config/app.json': '{}' }, {}, { watch: false })
   for (const dir of ['.', '..', h.project.root]) {
-    await assert.rejects(createHotReload({ root: h.project.root, watch: false, plugins: [backupPlugin({ outDir: dir })] }), BackupOptionsError, dir)
+    // A dry run: the running instance holds the root's writer lock.
+    await assert.rejects(createHotReload({ root: h.project.root, watch: false, dryRun: true, plugins: [backupPlugin({ outDir: dir })] }), BackupOptionsError, dir)
   }
 })
 

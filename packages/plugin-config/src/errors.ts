@@ -20,11 +20,13 @@ export const CONFIG_ERROR_CODES = Object.freeze({
   requiredDeleted: 'HR_CONFIG_REQUIRED_DELETED',
   missing: 'HR_CONFIG_MISSING',
   notLoaded: 'HR_CONFIG_NOT_LOADED',
+  notApplied: 'HR_CONFIG_NOT_APPLIED',
   closed: 'HR_CONFIG_CLOSED',
   options: 'HR_CONFIG_OPTIONS',
   read: 'HR_CONFIG_READ',
 } as const)
 
+/** One of the codes in `CONFIG_ERROR_CODES`. */
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[keyof typeof CONFIG_ERROR_CODES]
 
 /**
@@ -111,6 +113,27 @@ export class ConfigNotLoadedError extends ConfigError {
         ? `Loaded configs: ${known.join(', ')}. Use has(name) or watch(name).current for optional configs.`
         : 'No config is loaded yet: read configs after createHotReload() resolves, or use watch(name).',
     })
+  }
+}
+
+/**
+ * `get(name)` was called on a plugin that no `createHotReload()` ever applied. When another
+ * instance of the same name was applied in this process, the app almost certainly holds a
+ * second copy of its `hotreload.config.ts` (what `loadConfigFile` evaluates is a new module).
+ */
+export class ConfigNotAppliedError extends ConfigError {
+  constructor(plugin: string, name: string, twin: boolean) {
+    super(
+      CONFIG_ERROR_CODES.notApplied,
+      twin
+        ? `config "${name}" was read from a config plugin "${plugin}" that was never applied; another plugin named "${plugin}" was applied in this process (loadConfigFile() evaluates hotreload.config.ts again, so its plugins are new objects)`
+        : `config "${name}" was read from a config plugin "${plugin}" that was never applied`,
+      {
+        hint: twin
+          ? "Pass the options your app imports to createHotReload(): `import options, { configs } from './hotreload.config.js'` then `await createHotReload(options)`; keep loadConfigFile() for tools."
+          : 'Pass the plugin to createHotReload({ plugins: [...] }) and read configs after it resolves.',
+      },
+    )
   }
 }
 

@@ -28,6 +28,12 @@ export class ConfigNamer {
     return this.globs.some((g) => g.test(path))
   }
 
+  /** The file to create for config `name`: its JSON file below the first glob's base directory. */
+  suggestFile(name: string): string {
+    const base = this.globs[0]?.base
+    return `${base ? `${base}/` : ''}${name}.json`
+  }
+
   /** The role of a matching path, or the error explaining why its name or extension is not usable. */
   resolve(path: string): { ok: true; role: ConfigFileRole } | { ok: false; error: ConfigError } {
     const glob = this.globs.find((g) => g.test(path))

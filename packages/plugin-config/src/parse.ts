@@ -1,5 +1,8 @@
+import type { ConfigError } from './errors.js'
+import { checkNesting, MAX_DEPTH } from './formats/depth.js'
 import { parseJson } from './formats/json.js'
 import { parseToml } from './formats/toml.js'
+import { decodeUtf8 } from './formats/utf8.js'
 import { parseYaml } from './formats/yaml.js'
 import type { ConfigFormat, ParseOptions, ParseResult, ParsedSource, Position } from './formats/source.js'
 import { pathId, type KeyPath } from './key-path.js'
@@ -23,10 +26,23 @@ export function formatOf(fileName: string): ConfigFormat | undefined {
 }
 
 /**
+ * Parses a file's bytes as `format`: refuses bytes that are not UTF-8 at the first bad one,
+ * then parses the text as `parseSource` does.
+ */
+export function parseFile(bytes: Uint8Array, format: ConfigFormat, options: ParseOptions): ParseResult {
+  const decoded = decodeUtf8(bytes, options.path)
+  if (!decoded.ok) return { ok: false, errors: [decoded.error] }
+  return parseSource(decoded.text, format, options)
+}
+
+/**
  * Parses `text` as `format`, collecting every error the parser reports (syntax with its
- * line:column, duplicate keys, YAML alias bombs) instead of stopping at the first.
+ * line:column, duplicate keys, YAML alias bombs) instead of stopping at the first. Nesting
+ * deeper than `MAX_DEPTH` is refused by a scan of the text before the parser builds anything.
  */
 export function parseSource(text: string, format: ConfigFormat, options: ParseOptions): ParseResult {
+  const tooDeep: ConfigError | undefined = checkNesting(text, format, options.path, MAX_DEPTH)
+  if (tooDeep) return { ok: false, errors: [tooDeep] }
   switch (format) {
     case 'json':
       return parseJson(text, options)

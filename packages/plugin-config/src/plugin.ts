@@ -1,4 +1,5 @@
 import { createStagingKey, type HotReloadEvent, type Kernel, type PluginEvent, type StampedFields } from '@hotreload/core'
+import { ConfigNotAppliedError } from './errors.js'
 import { resolveConfigOptions, type ResolvedConfigOptions } from './options.js'
 import { formatDiff, redact, redactDiff } from './redact.js'
 import type { ConfigChangedEvent } from './events.js'
@@ -17,6 +18,11 @@ import type { ConfigPlugin, ConfigPluginOptions, ConfigSchemas, ConfigStream, Co
 export function configPlugin<const S extends ConfigSchemas = Record<never, never>>(options: ConfigPluginOptions<S> = {}): ConfigPlugin<S> {
   return new ConfigPluginInstance<S>(resolveConfigOptions(options))
 }
+
+// Names of the config plugins applied in this process. On globalThis, not in this module: an
+// app holding a second copy of its hotreload.config.ts may hold a second copy of this package too.
+const APPLIED_KEY = Symbol.for('@hotreload/plugin-config:applied')
+const APPLIED: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[APPLIED_KEY] ??= new Set<string>())
 
 class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
   readonly name: string
@@ -39,6 +45,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
 
   apply(kernel: Kernel): void {
     this.#log = kernel.log
+    APPLIED.add(this.name)
     const { namer, globs } = this.#settings
     kernel.claimFiles(this.name, globs, (change) => namer.matches(change.path) || (change.from !== undefined && namer.matches(change.from)))
 
@@ -86,6 +93,7 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
   get<K extends keyof S & string>(name: K): ConfigValue<S, K>
   get(name: string): unknown
   get(name: string): unknown {
+    if (!this.#log) throw new ConfigNotAppliedError(this.name, name, APPLIED.has(this.name))
     return this.#store.get(name)
   }
 

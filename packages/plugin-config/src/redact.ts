@@ -69,3 +69,41 @@ function stateless(pattern: RegExp): (key: string) => boolean {
 function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value)
 }
+
+/**
+ * The values under secret keys in `value` (strings and numbers, whole subtrees of a secret
+ * key included), longest first: what `redactSecrets` hides in a problem's message and hint.
+ */
+export function secretValues(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATTERN): string[] {
+  const test = stateless(pattern)
+  const found = new Set<string>()
+  const walk = (v: unknown, secret: boolean): void => {
+    if (Array.isArray(v)) for (const item of v) walk(item, secret)
+    else if (isPlainRecord(v)) for (const key of Object.keys(v)) walk(v[key], secret || test(key))
+    else if (secret && (typeof v === 'string' || typeof v === 'number') && String(v) !== '') found.add(String(v))
+  }
+  walk(value, false)
+  return [...found].sort((a, b) => b.length - a.length)
+}
+
+/**
+ * `text` with every whole-word occurrence of a secret replaced by `"[redacted]"`. Rejection
+ * messages are written not to quote values, but a parser's or a schema's wording may; this is
+ * the guarantee that a secret's value is not printed even then. A short secret such as `1` may
+ * hide an unrelated number of the message: hiding too much is the safe side.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const secret of secrets) {
+    if (!out.includes(secret)) continue
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), REDACTED)
+  }
+  return out
+}
+
+/** A problem with the secrets hidden in its message and hint. */
+export function hideSecrets<P extends { readonly message: string; readonly hint?: string }>(problem: P, secrets: readonly string[]): P {
+  if (secrets.length === 0) return problem
+  return { ...problem, message: redactSecrets(problem.message, secrets), ...(problem.hint === undefined ? {} : { hint: redactSecrets(problem.hint, secrets) }) }
+}

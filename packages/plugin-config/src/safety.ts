@@ -1,12 +1,13 @@
 import { ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from './errors.js'
+import { MAX_DEPTH } from './formats/depth.js'
 import { formatKeyPath, pathId, type KeySegment } from './key-path.js'
 import { locate, type ParsedSource, type Position } from './parse.js'
 
 /** Keys that reach `Object.prototype` when a value is merged or copied by assignment. */
 export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
-/** Deeper nesting than this is refused: no real config needs it, and walking it risks the stack. */
-export const MAX_DEPTH = 100
+/** Deeper nesting than this is refused (also by a scan before parsing, see `checkNesting`). */
+export { MAX_DEPTH }
 
 /** The refusal for a file over `maxFileBytes`, or undefined when it fits. */
 export function checkSize(bytes: number, maxFileBytes: number, path: string): ConfigError | undefined {

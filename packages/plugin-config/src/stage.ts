@@ -10,7 +10,8 @@ import {
 import type { KeyPath } from './key-path.js'
 import { locateInLayers, mergeLayers, type ConfigLayer } from './merge.js'
 import type { ConfigFileRole, ConfigNamer } from './names.js'
-import { parseSource } from './parse.js'
+import { parseFile } from './parse.js'
+import { withoutSecrets } from './problem-secrets.js'
 import { checkSize, deepFreeze, sanitize } from './safety.js'
 import type { SchemaSet } from './validate.js'
 
@@ -54,6 +55,8 @@ export interface StageSettings {
   readonly restartRequired: ReadonlyMap<string, (path: KeyPath) => boolean>
   readonly maxFileBytes: number
   readonly maxAliasCount: number
+  /** Keys whose values are hidden in problems; the plugin's `redact` option. */
+  readonly redact?: RegExp
 }
 
 export const EMPTY_STATE: ConfigState = Object.freeze({ files: new Map(), configs: new Map() })
@@ -68,7 +71,7 @@ export const EMPTY_STATE: ConfigState = Object.freeze({ files: new Map(), config
 export async function stageChanges(tx: Transaction, current: ConfigState, settings: StageSettings): Promise<StagedConfig | undefined> {
   const claimed = tx.claimed(settings.plugin)
   if (claimed.length === 0 && tx.reason !== 'initial') return undefined
-  const report = (error: unknown, path?: string): void => tx.problem(toProblem(error, settings.plugin, path))
+  const report = (error: unknown, path?: string): void => tx.problem(withoutSecrets(toProblem(error, settings.plugin, path), files, settings))
 
   const files = new Map(current.files)
   const touched = new Map<string, string[]>()
@@ -136,7 +139,7 @@ export async function stageChanges(tx: Transaction, current: ConfigState, settin
     if (configs.has(name) || reported.has(name)) continue
     report(
       new ConfigRequiredError(CONFIG_ERROR_CODES.missing, `config "${name}" is required but no file defines it`, {
-        hint: `Create ${name}.json, .yaml or .toml where the plugin's files globs (${settings.globs.join(', ')}) find it, or leave it out of the required option.`,
+        hint: `Create ${settings.namer.suggestFile(name)} (or .yaml, .yml, .toml), or leave "${name}" out of the required option.`,
       }),
     )
   }
@@ -181,10 +184,9 @@ async function loadFile(tx: Transaction, change: FileChange, settings: StageSett
   }
   const tooLarge = checkSize(bytes.length, settings.maxFileBytes, change.path)
   if (tooLarge) return [tooLarge]
-  // Editors on Windows save UTF-8 with a byte order mark; no parser here expects one.
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
   try {
-    const parsed = parseSource(text, named.role.format, { path: change.path, maxAliasCount: settings.maxAliasCount })
+    // Not UTF-8, nested too deep: refused here before any value is built.
+    const parsed = parseFile(bytes, named.role.format, { path: change.path, maxAliasCount: settings.maxAliasCount })
     if (!parsed.ok) return [...parsed.errors]
     const clean = sanitize(parsed.source, change.path)
     if (!clean.ok) return clean.errors

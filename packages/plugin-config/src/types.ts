@@ -15,6 +15,12 @@ export type DeepReadonly<T> = T extends (infer U)[]
 /** The type of config `K`: from its schema when it has one, otherwise `unknown`. */
 export type ConfigValue<S extends ConfigSchemas, K extends string> = K extends keyof S ? DeepReadonly<Static<S[K]>> : unknown
 
+/**
+ * The config names `required` and `restartRequired` may use: the schemas' names when there are
+ * schemas (so a misspelled name is a type error), any string when there are none.
+ */
+export type ConfigName<S extends ConfigSchemas> = [keyof S] extends [never] ? string : string extends keyof S ? string : keyof S & string
+
 /** Options of `configPlugin()`. Every option is optional. */
 export interface ConfigPluginOptions<S extends ConfigSchemas = ConfigSchemas> {
   /** Plugin name in events, problems and history. Default `config`; set it to use two instances. */
@@ -30,15 +36,17 @@ export interface ConfigPluginOptions<S extends ConfigSchemas = ConfigSchemas> {
   readonly env?: string
   /**
    * Configs that must exist: missing at start or deleted later, the transaction is rejected and
-   * the last good value stays. Default: every config that has a schema.
+   * the last good value stays. Default: every config that has a schema. With schemas, every
+   * name here must be one of theirs (checked by the types and when the plugin is created).
    */
-  readonly required?: readonly string[]
+  readonly required?: NoInfer<readonly ConfigName<S>[]>
   /**
    * Key patterns per config name that the app reads only at start, e.g.
    * `{ app: ['server.port', 'storage.*'] }`. A change under them is rejected with
-   * "restart needed". Dot paths; `*` is one key, `**` any depth (picomatch).
+   * "restart needed". Dot paths; `*` is one key, `**` any depth (picomatch). With schemas,
+   * every name here must be one of theirs (checked by the types and when the plugin is created).
    */
-  readonly restartRequired?: Readonly<Record<string, readonly string[]>>
+  readonly restartRequired?: NoInfer<{ readonly [K in ConfigName<S>]?: readonly string[] }>
   /** Keys whose values are hidden in logs and printed output. Default `/password|secret|token|key/i`. */
   readonly redact?: RegExp
   /** Larger files are refused before parsing. Default 1 MiB. */

@@ -309,7 +309,7 @@ test('the default export is the factory; bad options and reuse across instances 
   assert.throws(() => configPlugin({ schema: {} } as never), (e: unknown) => e instanceof OptionsError && /unknown option "schema" \(did you mean "schemas"\?\)/.test(e.message))
   assert.throws(() => configPlugin({ maxFileBytes: 0 }), /option "maxFileBytes" must be >= 1/)
   assert.throws(() => configPlugin({ restartRequired: { app: 'server.port' as never } }), /"restartRequired.app" must be a list/)
-  assert.throws(() => configPlugin({ restartRequired: ['app.port'] as never }), (e: unknown) => e instanceof ConfigOptionsError && /must map config names to key patterns, e.g. \{ app: \['server.port'\] \}; got a list/.test(e.message))
+  assert.throws(() => configPlugin({ restartRequired: ['app.port'] as never }), (e: unknown) => e instanceof ConfigOptionsError && /must be an object of key patterns by config name, such as \{ app: \['port'\] \}; got a list/.test(e.message))
   const { configs, project } = await startConfigs(t, {})
   await assert.rejects(createHotReload({ root: project.root, watch: false, plugins: [configs] }), /plugin "config" is already applied to the instance rooted at/)
 })

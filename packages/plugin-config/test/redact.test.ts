@@ -2,6 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { diffValues } from '../src/diff.js'
 import { formatDiff, REDACTED, redact, redactDiff } from '../src/index.js'
+import { DEFAULT_REDACT_PATTERN, hideSecrets, redactSecrets, secretValues } from '../src/redact.js'
+import { ConfigNamer } from '../src/names.js'
+import { withoutSecrets } from '../src/problem-secrets.js'
+import type { FileEntry } from '../src/stage.js'
 
 const CONFIG = {
   db: { host: 'db.internal', password: 'hunter2', pool: { max: 10 } },
@@ -48,4 +52,41 @@ test('formatDiff prints one redacted line per entry', () => {
   assert.deepEqual(formatDiff(diff), ['~ db.password: "[redacted]" -> "[redacted]"', '~ db.max: 1 -> 2', '+ add = "x"', '- gone = {"a":1}'])
   const text = formatDiff(diff).join('\n')
   assert.ok(!text.includes('old') && !text.includes('new"'))
+})
+
+test('secretValues finds the values under secret keys, whole subtrees included, longest first', () => {
+  const value = { db: { password: 'hunter2', port: 5432 }, api: { token: 12345, keys: ['k-one', { x: 'k-two' }] }, name: 'app' }
+  assert.deepEqual(secretValues(value), ['hunter2', '12345', 'k-one', 'k-two'])
+  assert.deepEqual(secretValues(value, /^name$/), ['app'])
+})
+
+test('hideSecrets replaces secrets as whole words in a problem message and hint, and leaves the rest', () => {
+  const problem = { code: 'HR_CONFIG_SCHEMA', message: 'db.password "hunter2" must be longer; hunter22 is another word', hint: 'Not hunter2, and not 12345 or 123456.' }
+  const hidden = hideSecrets(problem, secretValues({ password: 'hunter2', token: 12345 }))
+  assert.deepEqual(hidden, {
+    code: 'HR_CONFIG_SCHEMA',
+    message: 'db.password "[redacted]" must be longer; hunter22 is another word',
+    hint: 'Not [redacted], and not [redacted] or 123456.',
+  })
+  // Characters that mean something in a regular expression are matched literally.
+  assert.equal(redactSecrets('p=a+b(c)*', ['a+b(c)*']), 'p=[redacted]')
+  assert.equal(hideSecrets(problem, []), problem)
+})
+
+test('withoutSecrets hides the secrets of every file of the config a problem names, and only those', () => {
+  const namer = new ConfigNamer(['config/**/*.{json,yaml,yml,toml}'])
+  const entry = (path: string, value: Record<string, unknown>): [string, FileEntry] => {
+    const named = namer.resolve(path)
+    assert.ok(named.ok)
+    return [path, { path, role: named.role, layer: { path, value, source: { format: 'yaml', value, valuePositions: new Map(), keyPositions: new Map() } } }]
+  }
+  const files = new Map([
+    entry('config/app.yaml', { db: { password: 'base-secret' } }),
+    entry('config/app.test.yaml', { api: { token: 'overlay-secret' } }),
+    entry('config/other.yaml', { password: 'other-secret' }),
+  ])
+  const settings = { namer, redact: DEFAULT_REDACT_PATTERN }
+  const problem = { code: 'HR_CONFIG_SCHEMA', path: 'config/app.test.yaml', message: 'base-secret, overlay-secret and other-secret' }
+  assert.equal(withoutSecrets(problem, files, settings).message, '[redacted], [redacted] and other-secret')
+  assert.equal(withoutSecrets({ ...problem, path: undefined }, files, settings).message, problem.message)
 })

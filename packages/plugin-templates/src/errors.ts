@@ -18,6 +18,7 @@ export const TEMPLATE_ERROR_CODES = Object.freeze({
   render: 'HR_TEMPLATES_RENDER',
 } as const)
 
+/** One of the codes in `TEMPLATE_ERROR_CODES`. */
 export type TemplateErrorCode = (typeof TEMPLATE_ERROR_CODES)[keyof typeof TEMPLATE_ERROR_CODES]
 
 /**

@@ -1,6 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
 import type { KeySegment } from '../key-path.js'
+import { losesDigits, lossyIntegerError } from './numbers.js'
 import { LineIndex, PositionTable, type ParseOptions, type ParseResult } from './source.js'
 
 /**
@@ -26,7 +27,7 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   }
   const table = new PositionTable()
   const errors: ConfigError[] = []
-  const value = build(tree, [], { table, lines, errors, path: options.path })
+  const value = build(tree, [], { table, lines, errors, path: options.path, text })
   if (errors.length > 0) return { ok: false, errors }
   return { ok: true, source: { format: 'json', value, valuePositions: table.values, keyPositions: table.keys } }
 }
@@ -36,6 +37,7 @@ interface BuildContext {
   readonly lines: LineIndex
   readonly errors: ConfigError[]
   readonly path: string
+  readonly text: string
 }
 
 function build(node: Node, path: KeySegment[], ctx: BuildContext): unknown {
@@ -71,6 +73,11 @@ function build(node: Node, path: KeySegment[], ctx: BuildContext): unknown {
     }
     case 'array':
       return (node.children ?? []).map((child, i) => build(child, [...path, i], ctx))
+    case 'number':
+      if (losesDigits(ctx.text.slice(node.offset, node.offset + node.length), node.value as number)) {
+        ctx.errors.push(lossyIntegerError(ctx.path, ctx.lines.position(node.offset), path.join('.')))
+      }
+      return node.value as unknown
     default:
       return node.value as unknown
   }

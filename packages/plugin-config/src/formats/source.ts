@@ -32,6 +32,17 @@ export interface ParseOptions {
   readonly maxAliasCount: number
 }
 
+/** The 1-based line:column of one offset, counted without building an index of the whole text. */
+export function positionAt(text: string, offset: number): Position {
+  let line = 1
+  let lineStart = 0
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++
+    lineStart = i + 1
+  }
+  return { line, column: offset - lineStart + 1 }
+}
+
 /** Maps string offsets to 1-based line:column, for parsers that only report offsets. */
 export class LineIndex {
   private readonly starts: number[] = [0]

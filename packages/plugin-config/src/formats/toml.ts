@@ -1,13 +1,18 @@
 import { parse, TomlError } from 'smol-toml'
 import { parseTOML, type AST } from 'toml-eslint-parser'
-import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES } from '../errors.js'
+import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
 import type { KeySegment } from '../key-path.js'
-import { PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
+import { lossyIntegerError } from './numbers.js'
+import { LineIndex, PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
 
 /**
- * TOML values come from smol-toml (spec-complete, reports line:column); positions come from
- * toml-eslint-parser's syntax tree, which smol-toml does not expose. Unsafe keys are kept here
- * so that `sanitize` refuses them with their position instead of dropping them silently.
+ * TOML 1.0. Values come from smol-toml (reports line:column); positions come from
+ * toml-eslint-parser's syntax tree, which smol-toml does not expose. The second parser also
+ * holds the file to TOML 1.0, which smol-toml does not: smol-toml accepts TOML 1.1 syntax
+ * (a trailing comma or a newline in an inline table, `\e`, times without seconds) and shifts
+ * impossible dates (1979-02-30 becomes 1979-03-02) where toml-eslint-parser refuses them.
+ * Unsafe keys are kept here so that `sanitize` refuses them with their position instead of
+ * dropping them silently.
  */
 export function parseToml(text: string, options: ParseOptions): ParseResult {
   let value: unknown
@@ -15,27 +20,70 @@ export function parseToml(text: string, options: ParseOptions): ParseResult {
     value = parse(text, { unsafeKeyBehaviour: 'keep' })
   } catch (error) {
     if (!(error instanceof TomlError)) throw error
-    const message = (error.message.split('\n')[0] ?? error.message).replace(/^Invalid TOML document:\s*/, '')
-    const where = { path: options.path, line: error.line, column: error.column, cause: error }
-    const failure = /redefine|already defined/i.test(message)
-      ? new ConfigSafetyError(CONFIG_ERROR_CODES.duplicateKey, `duplicate key: ${message}`, { ...where, hint: 'Remove one of the two definitions of this key or table.' })
-      : new ConfigParseError(`invalid TOML: ${message}`, { ...where, hint: 'Fix the TOML syntax at this position.' })
-    return { ok: false, errors: [failure] }
+    return { ok: false, errors: [fromSmolToml(error, options.path)] }
   }
   const table = new PositionTable()
   table.value([], { line: 1, column: 1 })
-  indexPositions(text, table)
+  const refused = indexPositions(text, table, options.path)
+  if (refused) return { ok: false, errors: [refused] }
   return { ok: true, source: { format: 'toml', value, valuePositions: table.values, keyPositions: table.keys } }
 }
 
-function indexPositions(text: string, table: PositionTable): void {
+function fromSmolToml(error: TomlError, path: string): ConfigError {
+  const message = (error.message.split('\n')[0] ?? error.message).replace(/^Invalid TOML document:\s*/, '')
+  const where = { path, line: error.line, column: error.column, cause: error }
+  if (/represented losslessly/i.test(message)) return lossyIntegerError(path, { line: error.line, column: error.column })
+  if (/redefine|already defined/i.test(message)) {
+    return new ConfigSafetyError(CONFIG_ERROR_CODES.duplicateKey, `duplicate key: ${message}`, { ...where, hint: 'Remove one of the two definitions of this key or table.' })
+  }
+  return new ConfigParseError(`invalid TOML: ${message}`, { ...where, hint: 'Fix the TOML syntax at this position.' })
+}
+
+/**
+ * What toml-eslint-parser (TOML 1.0) refuses in a file smol-toml accepted: an impossible date
+ * or time, or syntax only TOML 1.1 allows.
+ */
+function fromTomlEslint(error: SyntaxError & { index?: unknown; lineNumber?: unknown; column?: unknown }, text: string, path: string): ConfigError {
+  const index = typeof error.index === 'number' ? error.index : 0
+  if (/invalid (date|time)/i.test(error.message)) {
+    // The parser points at the last digit it read; the value starts at the first.
+    let start = index
+    while (start > 0 && /[0-9:.-]/.test(text.charAt(start - 1))) start--
+    const kind = /time/i.test(error.message) ? 'time' : 'date'
+    return new ConfigParseError(`invalid TOML: this ${kind} does not exist (${kind === 'date' ? 'no such day in that month, e.g. February 30 or April 31' : 'hours 0-23, minutes and seconds 0-59'})`, {
+      path,
+      ...new LineIndex(text).position(start),
+      hint: `Write a real calendar ${kind}; it is refused rather than moved to another ${kind === 'date' ? 'day' : 'time'}.`,
+      cause: error,
+    })
+  }
+  const onlyInToml11 = accepts11(text)
+  return new ConfigParseError(onlyInToml11 ? `TOML 1.1 syntax is not accepted (config files are TOML 1.0): ${error.message}` : `invalid TOML: ${error.message}`, {
+    path,
+    ...new LineIndex(text).position(index),
+    hint: onlyInToml11
+      ? 'Keep each inline table on one line with no trailing comma, write times with seconds (07:30:00), and use \\u001b for \\e; or use a [table] section.'
+      : 'Fix the TOML syntax at this position.',
+    cause: error,
+  })
+}
+
+function accepts11(text: string): boolean {
+  try {
+    parseTOML(text, { tomlVersion: '1.1.0' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Records where every key and value is written; returns the refusal if the file is not TOML 1.0. */
+function indexPositions(text: string, table: PositionTable, path: string): ConfigError | undefined {
   let program: AST.TOMLProgram
   try {
-    program = parseTOML(text)
+    program = parseTOML(text, { tomlVersion: '1.0.0' })
   } catch (error) {
-    // smol-toml accepted the file, so this is a dialect difference between the two parsers:
-    // the values are right, problems in this file are reported at line 1 instead.
-    if (error instanceof SyntaxError) return
+    if (error instanceof SyntaxError) return fromTomlEslint(error, text, path)
     throw error
   }
   const top = program.body[0]
@@ -49,6 +97,7 @@ function indexPositions(text: string, table: PositionTable): void {
       keyValue(item, [], table)
     }
   }
+  return undefined
 }
 
 function keyValue(kv: AST.TOMLKeyValue, base: readonly KeySegment[], table: PositionTable): void {

@@ -1,28 +1,38 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml'
+import { LineCounter, parseDocument, type YAMLError } from 'yaml'
 import { ConfigParseError, ConfigSafetyError, CONFIG_ERROR_CODES, type ConfigError } from '../errors.js'
-import type { KeySegment } from '../key-path.js'
-import { PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
+import { checkYamlTree, unprintableCharacter } from './yaml-checks.js'
+import { LineIndex, PositionTable, type ParseOptions, type ParseResult, type Position } from './source.js'
 
 /**
  * YAML 1.2 (core schema) with the `yaml` package, plus `<<` merge keys, which config files
  * commonly use to share defaults. Duplicate keys are errors, warnings are
  * treated as errors (a config should not depend on a tag the parser could not resolve), and
  * alias expansion is capped by `maxAliasCount` so a billion-laughs file fails in milliseconds.
+ * What `yaml` accepts but a config must not hold (see `checkYamlTree`), and what it reports
+ * without a position, is checked on the document before any value is built.
  */
 export function parseYaml(text: string, options: ParseOptions): ParseResult {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true, merge: true })
-  const problems = [...doc.errors, ...doc.warnings]
-  if (problems.length > 0) return { ok: false, errors: problems.map((e) => toConfigError(e, options.path)) }
-
-  const table = new PositionTable()
   const pos = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset)
     return { line, column: col }
   }
+  // The `yaml` parser keeps a NUL or an escape character in a plain scalar; YAML forbids both.
+  const control = unprintableCharacter(text)
+  if (control) {
+    const at = new LineIndex(text).position(control.offset)
+    return { ok: false, errors: [new ConfigParseError(`invalid YAML: ${control.name} is not allowed in a YAML file`, { path: options.path, ...at, hint: control.hint })] }
+  }
+  // logLevel 'error': `yaml` would print some problems with process.emitWarning (a collection
+  // used as a mapping key is one); checkYamlTree reports them as problems instead.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true, merge: true, logLevel: 'error' })
+  const problems = [...doc.errors, ...doc.warnings]
+  if (problems.length > 0) return { ok: false, errors: problems.map((e) => toConfigError(e, options.path)) }
+
+  const table = new PositionTable()
   const root = doc.contents
-  table.value([], isNode(root) && root.range ? pos(root.range[0]) : { line: 1, column: 1 })
-  walk(root, [], table, pos)
+  const checked = checkYamlTree(root, { table, pos, path: options.path })
+  if (checked.errors.length > 0) return { ok: false, errors: checked.errors }
 
   // An empty file is an empty config; `null` written out is not an object and is refused later.
   if (root === null) return { ok: true, source: { format: 'yaml', value: {}, valuePositions: table.values, keyPositions: table.keys } }
@@ -30,42 +40,20 @@ export function parseYaml(text: string, options: ParseOptions): ParseResult {
   try {
     value = doc.toJS({ maxAliasCount: options.maxAliasCount })
   } catch (error) {
-    // toJS throws a ReferenceError for alias bombs and for aliases to anchors that do not exist.
+    // Every alias resolves (checked above), so what remains is the alias bomb.
     const message = error instanceof Error ? error.message : String(error)
-    const bomb = /alias count/i.test(message)
+    const bomb = /alias count|alias resolution is disabled/i.test(message)
     const failure: ConfigError = bomb
       ? new ConfigSafetyError(CONFIG_ERROR_CODES.aliases, `YAML aliases expand to more than ${options.maxAliasCount} nodes (a "billion laughs" file)`, {
           path: options.path,
+          ...checked.firstAlias,
           hint: 'Use fewer aliases (*name), or raise the maxAliasCount option if this file is trusted.',
           cause: error,
         })
-      : new ConfigParseError(`invalid YAML: ${message}`, { path: options.path, cause: error })
+      : new ConfigParseError(`invalid YAML: ${message}`, { path: options.path, ...checked.firstAlias, hint: 'Fix the YAML at this position.', cause: error })
     return { ok: false, errors: [failure] }
   }
   return { ok: true, source: { format: 'yaml', value, valuePositions: table.values, keyPositions: table.keys } }
-}
-
-function walk(node: unknown, path: KeySegment[], table: PositionTable, pos: (offset: number) => Position): void {
-  // An alias is located where it is written; expanding it here would undo the alias bound.
-  if (isAlias(node)) return
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const keyNode = pair.key
-      if (!isScalar(keyNode)) continue
-      const childPath = [...path, String(keyNode.value)]
-      const keyAt = keyNode.range ? pos(keyNode.range[0]) : undefined
-      if (keyAt) table.key(childPath, keyAt)
-      const valueNode = pair.value
-      const valueAt = isNode(valueNode) && valueNode.range ? pos(valueNode.range[0]) : keyAt
-      if (valueAt) table.value(childPath, valueAt)
-      walk(valueNode, childPath, table, pos)
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => {
-      if (isNode(item) && item.range) table.value([...path, i], pos(item.range[0]))
-      walk(item, [...path, i], table, pos)
-    })
-  }
 }
 
 function toConfigError(error: YAMLError, path: string): ConfigError {

@@ -32,6 +32,7 @@ export interface EtaEngineConfig {
   readonly varName?: string
 }
 
+/** Eta's whitespace trimming mode for one side of a tag (its `autoTrim` option). */
 export type EtaTrim = 'nl' | 'slurp' | false
 
 /** The calls through which an Eta template uses another one. */
@@ -101,6 +102,11 @@ function createEtaCompiler(Eta: typeof EtaCore, config: Partial<EtaConfig>): Eng
 
     createGeneration(): EngineGeneration {
       const instance = new Eta(config)
+      // Eta keeps templates in a plain object: `include("constructor")` would find Object and a
+      // template named `__proto__` would become the object's prototype. A null-prototype store,
+      // through Eta's own cache class (it takes the object it stores into), has only own names.
+      const Cacher = instance.templatesSync.constructor as new (cache: Record<string, TemplateFunction>) => typeof instance.templatesSync
+      instance.templatesSync = new Cacher(Object.create(null) as Record<string, TemplateFunction>)
       return {
         link(file: TemplateFile, analysis: TemplateAnalysis): TemplateRender {
           const fn = functions.get(analysis)

@@ -106,7 +106,11 @@ function createHandlebarsCompiler(
         },
         seal(templates) {
           // Every template is also a partial under its name, so `{{> layouts/main}}` works.
-          for (const [name, { render }] of templates) env.registerPartial(name, render as Handlebars.Template)
+          // Defined, not assigned as registerPartial does: `partials.__proto__ = fn` would set
+          // the object's prototype, and Handlebars looks partials up as own properties only.
+          for (const [name, { render }] of templates) {
+            Object.defineProperty(env.partials, name, { value: render as Handlebars.Template, writable: true, enumerable: true, configurable: true })
+          }
         },
       }
     },

@@ -1,0 +1,8 @@
+export { fleetPlugin, fleetPlugin as fleet, fleetPlugin as default, type FleetPlugin, type FleetStatus } from './plugin.js'
+export type { FleetOptions } from './options.js'
+export type { MemberStatus } from './member.js'
+export type { PublishOutcome } from './proposer.js'
+export type { RedisTarget } from './store.js'
+export type * from './types.js'
+export type * from './events.js'
+export { FleetError, FleetRedisError, FleetBlobError, FleetProposalError, FleetOptionsError } from './errors.js'
