@@ -46,7 +46,10 @@ export interface AssetManifestBenchResult {
    * file (sha256), the plugin computes SRI (sha384) and writes the manifest.
    */
   readonly build: Throughput & { readonly manifestBytes: number; readonly hashed: number }
-  /** The same initial load with no plugin: the core's own fingerprinting, the floor the build stands on. */
+  /**
+   * The same initial load with no plugin: since issue 11 no plugin claims the files, so the core
+   * fingerprints them by size and mtime only (nothing read); the floor the build stands on.
+   */
   readonly coreOnly: Throughput
   /** One asset edited, then `reload({ paths })`: the transaction that updates the manifest. */
   readonly update: { readonly ms: number; readonly hashed: number; readonly manifestWrites: number }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every case, every contender in the same run, one table at the end.
- * Flags: `--only=latency,bursts,scale,soak,plugins,observability,browser` runs a subset; `--quick` cuts iterations
+ * Flags: `--only=latency,single-save,bursts,scale,soak,plugins,observability,browser` runs a subset; `--quick` cuts iterations
  * (for checking the harness, not for numbers).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -11,6 +11,7 @@ import { benchBrowser } from './cases/browser.js'
 import { benchBursts } from './cases/bursts.js'
 import { benchObservability, observabilityRows } from './observability.js'
 import { benchLatency } from './cases/latency.js'
+import { benchSingleSave } from './cases/single-save.js'
 import { benchPlugins } from './cases/plugins.js'
 import { benchScale } from './cases/scale.js'
 import { benchSoak } from './cases/soak.js'
@@ -22,7 +23,7 @@ import type { Contender } from './lib/contender.js'
 import { rate, type BenchRow } from './lib/stats.js'
 import { renderTable } from './lib/table.js'
 
-const CASES = ['latency', 'bursts', 'scale', 'soak', 'plugins', 'observability', 'browser'] as const
+const CASES = ['latency', 'single-save', 'bursts', 'scale', 'soak', 'plugins', 'observability', 'browser'] as const
 type CaseName = (typeof CASES)[number]
 
 const args = process.argv.slice(2)
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     )
     return [...result, ...unavailable('latency: one save', 'hotreload + plugin-config')]
   })
+
+  await run('single-save', () => benchSingleSave({ rounds: quick ? 10 : 60, warmup: quick ? 3 : 10, settleMs: 120, log }))
 
   await run('bursts', async () => {
     const inProcess = (contender: Contender) => ({ contender, timeoutMs: 3000, quietMs: 300 })

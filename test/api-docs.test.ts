@@ -26,11 +26,11 @@ interface Reflection {
 
 const REFERENCE = 4194304 // ReflectionKind.Reference: `export default configPlugin` and re-exports
 
-test('every exported symbol of every package has a description in the generated API reference', { timeout: 200_000 }, async (t) => {
+test('every exported symbol of every package has a description in the generated API reference', { timeout: 400_000 }, async (t) => {
   const out = await mkdtemp(join(tmpdir(), 'hotreload-docs-'))
   t.after(() => rm(out, { recursive: true, force: true }))
   const json = join(out, 'api.json')
-  await promisify(execFile)(join(repoRoot, 'node_modules/.bin/typedoc'), ['--out', join(out, 'html'), '--json', json, '--logLevel', 'Error'], { cwd: repoRoot, timeout: 180_000 })
+  await promisify(execFile)(join(repoRoot, 'node_modules/.bin/typedoc'), ['--out', join(out, 'html'), '--json', json, '--logLevel', 'Error'], { cwd: repoRoot, timeout: 380_000 })
   const project = JSON.parse(await readFile(json, 'utf8')) as Reflection
   const byId = new Map<number, Reflection>()
   const index = (r: Reflection) => {

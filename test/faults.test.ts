@@ -11,7 +11,7 @@ import { cliPath, linkNodeModules, runCli, startCli, type RunningCli } from './h
 import { makeTempProject, waitFor, type TempProject } from './helpers/index.js'
 
 const CONFIG = `import { closeSync, openSync } from 'node:fs'
-import { defineConfig, defineReloadHandler } from '@hotreload/core'
+import { defineConfig, defineReloadHandler, type Plugin } from '@hotreload/core'
 import { assetsPlugin } from '@hotreload/plugin-assets'
 import { backupPlugin } from '@hotreload/plugin-backup'
 
@@ -35,6 +35,20 @@ const fdHog = {
   },
 }
 
+// With STALL_APPLY=1, the initial load's apply stage never ends once the plugins before it
+// have applied: the assets' temp copies are written and wait for a commit that never comes, so
+// a test can kill the process at exactly that point, however fast or slow the machine is.
+const stallApply: Plugin = {
+  name: 'stall-apply',
+  apply(kernel) {
+    if (process.env.STALL_APPLY !== '1') return
+    kernel.hooks.apply.tapPromise('stall-apply', () => {
+      process.stderr.write('stall-apply: holding the apply stage\\n')
+      return new Promise<void>(() => undefined)
+    })
+  },
+}
+
 export default defineConfig({
   debounceMs: 20,
   // A 2,000-file apply on a loaded machine may take longer than the default 10 s.
@@ -51,6 +65,7 @@ export default defineConfig({
     assetsPlugin({ dir: 'static', outDir: 'public' }),
     backupPlugin({ outDir: 'var/backups' }),
     fdHog,
+    stallApply,
   ],
 })
 `
@@ -162,10 +177,11 @@ test('temp files of a run SIGKILLed in the middle of a 2,000-file apply are swep
     await p.cleanup()
   })
   const ours = (name: string) => /\.hrtmp-\d+-[0-9a-f]{12}\.tmp$/.test(name)
-  const crashed = startCli(['--json'], p.root)
+  const crashed = startCli(['--json'], p.root, { STALL_APPLY: '1' })
   watchers.push(crashed)
   // Killed while apply has written temp copies that commit has not renamed yet.
-  await waitFor(async () => (await tree(p.path('public'))).filter(ours).length >= 50, { timeoutMs: 120_000, intervalMs: 5, message: 'temp copies being written' })
+  await waitFor(() => crashed.stderr.some((line) => line.includes('stall-apply: holding')), { timeoutMs: 120_000, message: 'the apply stage held after the assets applied' })
+  await waitFor(async () => (await tree(p.path('public'))).filter(ours).length >= 50, { timeoutMs: 30_000, message: 'temp copies being written' })
   await stop(crashed, 'SIGKILL')
   const dead = crashed.child.pid as number
   const left = (await tree(p.path('public'))).filter(ours)

@@ -49,6 +49,11 @@ export interface AuditWriterOptions extends Required<AuditOptions> {
   onWarning(message: string): void
 }
 
+// Enough to batch a burst of transactions into one write, few enough to bound the memory the
+// queue holds (a record's size grows with its changes and problems).
+const MAX_QUEUED_RECORDS = 64
+const MAX_QUEUED_ENTRIES = 10_000
+
 /**
  * Opens nothing yet: the directory and file are created at the first append. The queued records
  * are written in a `setImmediate` after the transaction resolved, with synchronous calls: one
@@ -61,6 +66,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const { dir, maxFileBytes, maxFiles } = options
   const path = join(dir, AUDIT_FILE)
   let queue: TransactionRecord[] = []
+  let queuedEntries = 0
   let scheduled: NodeJS.Immediate | undefined
   let fd: number | undefined
   let size = 0
@@ -151,6 +157,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     scheduled = undefined
     const batch = queue
     queue = []
+    queuedEntries = 0
     if (batch.length === 0) return
     try {
       write(batch)
@@ -176,7 +183,12 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     append(record) {
       if (closed) return
       queue.push(record)
-      scheduled ??= setImmediate(drain)
+      // Transactions that never yield to the event loop (reloads in a loop whose reads are all
+      // synchronous) would starve the immediate and grow the queue without bound: past a batch,
+      // the records are written now.
+      queuedEntries += 1 + record.changes.length + record.problems.length
+      if (queue.length >= MAX_QUEUED_RECORDS || queuedEntries >= MAX_QUEUED_ENTRIES) flushNow()
+      else scheduled ??= setImmediate(drain)
     },
     flush: async () => flushNow(),
     close: async () => {

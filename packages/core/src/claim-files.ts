@@ -1,6 +1,8 @@
 import picomatch from 'picomatch'
 import type { FileChange } from './changes.js'
 import type { KernelHooks } from './hooks.js'
+import type { ClaimOptions } from './plugin.js'
+import type { ReadNeedsRegistry } from './read-needs.js'
 
 // Enough to remember every path of a large tree; past it the cache starts again, so a process
 // that sees ever-new paths (generated names) does not grow without bound.
@@ -10,7 +12,8 @@ const MAX_CACHED_ANSWERS = 50_000
  * `kernel.claimFiles()`: watches `globs` (through `include`) and claims, in detect, each change
  * whose path (or, for a rename, former path) matches and passes `filter`. Matcher answers are
  * cached per path: the same files change again and again, and picomatch was on every event.
- * Returns the removal of both the globs and the claim.
+ * The local-files source reads and hashes only claimed files at once (see read-needs.ts), and
+ * never reads one over `options.maxFileBytes`. Returns the removal of the globs and the claim.
  */
 export function claimFiles(
   hooks: KernelHooks,
@@ -18,6 +21,8 @@ export function claimFiles(
   plugin: string,
   globs: string | readonly string[],
   filter?: (change: FileChange) => boolean,
+  options: ClaimOptions = {},
+  reads?: ReadNeedsRegistry,
 ): () => void {
   const list = typeof globs === 'string' ? [globs] : [...globs]
   const test = picomatch(list, { dot: true })
@@ -32,6 +37,7 @@ export function claimFiles(
   }
   let active = true
   const removeGlobs = include(list)
+  const removeReads = reads?.add(list, options.maxFileBytes)
   hooks.detect.tap(plugin, (changes, tx) => {
     if (!active) return changes
     for (const change of changes) {
@@ -44,5 +50,6 @@ export function claimFiles(
     if (!active) return
     active = false
     removeGlobs()
+    removeReads?.()
   }
 }

@@ -45,6 +45,8 @@ export async function startFileDetection(o: FileDetectionOptions): Promise<Detec
   })
   const onEvent = (kind: RawEventKind, rel: string): void => {
     o.counters.rawEvents++
+    // An emptied file waiting for its writer's write is re-read now (see FileState.poke).
+    o.files.poke(rel)
     // The watcher lists a new directory itself and reports its files; a deleted directory can
     // arrive as that one event, so every applied file below it is reconciled.
     if (kind === 'addDir') return

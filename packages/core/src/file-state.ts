@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto'
-import { open, type FileHandle } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { HotReloadError } from './errors.js'
+import { listWatchedFiles } from './list-files.js'
 import { mapLimit } from './map-limit.js'
-import { retryOnFdLimit } from './fd-limit.js'
-import { isMissing, listWatchedFiles, statOrMissing } from './list-files.js'
 import type { PathMatcher } from './path-matcher.js'
+import { isStatFingerprint, MISSING, probeAsync, probeSync, statFingerprint, type Probe, type ReadNeeds, type Snapshot } from './read-probe.js'
 import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
 
 export type { Reconciled } from './changes.js'
+export type { ReadNeeds } from './read-probe.js'
 
 export interface FileStateOptions {
   /** Files up to this size are kept in memory between reconcile and read. Default 16 MiB. */
@@ -24,31 +22,30 @@ export interface FileStateOptions {
    * as emptied. Default 100 ms.
    */
   emptySettleMs?: number
+  /**
+   * Whether some plugin reads a path's bytes, and its size limit. A path nobody reads is
+   * fingerprinted by size and mtime, and read (from disk) only if `read()` asks for it; a file
+   * over its limit is fingerprinted by stat and never read. Default: every file is read, with
+   * no limit.
+   */
+  needs?(rel: string): ReadNeeds
 }
 
 const DEFAULT_INLINE_LIMIT = 16 * 1024 * 1024
-// A file still being written moves between our two stats; a few re-reads catch the end of a
-// normal write, and the watcher reports a writer that keeps going as a further change.
-const MAX_READ_ATTEMPTS = 5
-const READ_CONCURRENCY = 32
+const ASYNC_READ_CONCURRENCY = 32
+// Synchronous reads run in batches; between two batches the event loop runs (watcher events,
+// timers, a signal), so a large initial load never blocks it for long.
+const BATCH_FILES = 256
+const BATCH_BYTES = 8 * 1024 * 1024
+// Large files hashed in the thread pool at once (4 threads by default): each holds its bytes.
+const MAX_HASHING = 8
 // A plain write truncates the file first: a reader between the truncate and the write sees an
-// empty file, which a busy machine makes likely. An emptied file is re-read every few ms for a
-// short while before it is taken to be empty on purpose.
+// empty file, which a busy machine makes likely. An emptied file is re-read as soon as the
+// watcher reports it again, and meanwhile every few ms, for a short while, before it is taken
+// to be empty on purpose.
 const DEFAULT_EMPTY_SETTLE_MS = 100
-const EMPTY_RECHECK_MS = 10
-
-interface Snapshot {
-  readonly fingerprint: Fingerprint
-  /** Absent for files over the inline limit: they are hashed as a stream and re-read on demand. */
-  readonly bytes?: Buffer
-}
-
-type Probe =
-  | { readonly state: 'missing' }
-  | { readonly state: 'present'; readonly snapshot: Snapshot }
-  | { readonly state: 'unreadable'; readonly error: Error }
-
-const MISSING: Probe = Object.freeze({ state: 'missing' })
+const EMPTY_RECHECK_MS = [1, 2, 4, 8, 10]
+const EVERYTHING: ReadNeeds = Object.freeze({ bytes: true, maxBytes: Infinity })
 
 /**
  * The default change source, the local files: the content fingerprints of the watched files
@@ -65,6 +62,11 @@ export class FileState implements ChangeSource {
   readonly #emptySettleMs: number
   readonly #baseline = new Map<string, Fingerprint>()
   readonly #contents = new Map<string, Snapshot>()
+  readonly #needs: (rel: string) => ReadNeeds
+  /** Set once the first reconcile (the initial load) is done: see `#probeNeeds`. */
+  #loaded = false
+  /** Emptied files waiting for their next event (see `#untilWritten`). */
+  readonly #waiting = new Map<string, Set<() => void>>()
 
   constructor(root: string, matcher: PathMatcher, options: FileStateOptions = {}) {
     this.#root = root
@@ -73,6 +75,18 @@ export class FileState implements ChangeSource {
     this.#onUnreadableDirectory = options.onUnreadableDirectory
     this.#onInvalidName = options.onInvalidName
     this.#emptySettleMs = options.emptySettleMs ?? DEFAULT_EMPTY_SETTLE_MS
+    this.#needs = options.needs ?? (() => EVERYTHING)
+  }
+
+  /**
+   * The watcher saw `rel` again: an emptied file waiting to be written is re-read now rather
+   * than at its next poll. Cheap when nothing waits.
+   */
+  poke(rel: string): void {
+    const waiters = this.#waiting.get(rel)
+    if (!waiters) return
+    this.#waiting.delete(rel)
+    for (const wake of waiters) wake()
   }
 
   /**
@@ -106,15 +120,14 @@ export class FileState implements ChangeSource {
   async reconcile(paths: Iterable<string>, options: ReconcileOptions = {}): Promise<Reconciled> {
     const unique = [...new Set(paths)].sort()
     const force = new Set(options.force ?? [])
-    const probes = await mapLimit(unique, READ_CONCURRENCY, (rel) =>
-      this.#matcher.isWatched(rel) ? probe(join(this.#root, rel), this.#inlineLimit) : Promise.resolve(MISSING),
-    )
+    const probes = await this.#probeAll(unique)
+    await this.#hashRenameTargets(unique, probes)
     await Promise.all(
       unique.map(async (path, i) => {
         const found = probes[i]
         const previous = this.#baseline.get(path)
         if (found?.state === 'present' && found.snapshot.fingerprint.size === 0 && previous !== undefined && previous.size > 0) {
-          probes[i] = await this.#untilWritten(join(this.#root, path), found)
+          probes[i] = await this.#untilWritten(path, found)
         }
       }),
     )
@@ -134,26 +147,133 @@ export class FileState implements ChangeSource {
         else noops.push(path)
       } else {
         const { fingerprint } = found.snapshot
+        const same = previous !== undefined && sameFile(previous, fingerprint)
         if (!previous) created.push({ kind: 'created', path, absolutePath, fingerprint })
-        else if (previous.hash !== fingerprint.hash || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
+        else if (!same || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
         else noops.push(path)
-        if (previous?.hash !== fingerprint.hash || force.has(path)) this.#contents.set(path, found.snapshot)
+        if (!same || force.has(path)) this.#contents.set(path, found.snapshot)
+        // Known by stat until now, and its stat has not moved: the content hash replaces it.
+        else if (previous.hash !== fingerprint.hash && !isStatFingerprint(fingerprint)) this.#baseline.set(path, fingerprint)
       }
     })
     const arrivals = pairRenames(deleted, created)
+    this.#loaded = true
     return { changes: [...deleted, ...arrivals, ...modified], noops, unreadable }
   }
 
-  /** Re-reads an emptied file until it has content, is gone, or the settle time is over. */
-  async #untilWritten(absolute: string, empty: Probe): Promise<Probe> {
+  /**
+   * What to read of `rel` now. At the initial load, only what plugins declared (a file nobody
+   * claims is fingerprinted by stat: a large tree starts without reading it). After it, a
+   * changed file is read and hashed whoever claims it, within the plugins' size limit, so its
+   * fingerprint becomes a content hash at its first change and touching it or writing the same
+   * bytes again is not a change (issue 11: "do not hash ... until they first change").
+   */
+  #probeNeeds(rel: string): ReadNeeds {
+    const needs = this.#needs(rel)
+    if (needs.bytes || !this.#loaded) return needs
+    return needs.maxBytes === Infinity ? EVERYTHING : { bytes: true, maxBytes: needs.maxBytes }
+  }
+
+  /**
+   * Probes `paths` (sorted, unique): small files synchronously, in batches with a turn of the
+   * event loop between them, larger ones through the thread pool a few at a time.
+   */
+  async #probeAll(paths: readonly string[]): Promise<Probe[]> {
+    const probes = new Array<Probe>(paths.length)
+    const later: number[] = []
+    // One file is the single-save path: nothing to overlap, hash inline.
+    const offload = paths.length > 1
+    let hashing: Promise<void>[] = []
+    let files = 0
+    let bytes = 0
+    for (let i = 0; i < paths.length; i++) {
+      const rel = paths[i] as string
+      if (!this.#matcher.isWatched(rel)) {
+        probes[i] = MISSING
+        continue
+      }
+      const found = probeSync(join(this.#root, rel), this.#probeNeeds(rel), offload)
+      if (found === undefined) later.push(i)
+      else if (found instanceof Promise) {
+        hashing.push(found.then((probe) => void (probes[i] = probe)))
+      } else {
+        probes[i] = found
+        if (found.state === 'present') bytes += found.snapshot.bytes?.length ?? 0
+      }
+      files++
+      if ((files >= BATCH_FILES || bytes >= BATCH_BYTES || hashing.length >= MAX_HASHING) && i < paths.length - 1) {
+        files = 0
+        bytes = 0
+        await Promise.all(hashing)
+        hashing = []
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    await Promise.all(hashing)
+    await mapLimit(later, ASYNC_READ_CONCURRENCY, async (i) => {
+      const rel = paths[i] as string
+      probes[i] = await probeAsync(join(this.#root, rel), this.#probeNeeds(rel), this.#inlineLimit)
+    })
+    return probes
+  }
+
+  /**
+   * A rename pairs a deleted and a created path by content hash. When a hashed file is gone in
+   * this batch, the new files fingerprinted by stat only are hashed too, so that a claimed file
+   * moved to where nobody reads still pairs (and a rename keeps its size and mtime, which pairs
+   * an unread file moved anywhere: see `pairRenames`).
+   */
+  async #hashRenameTargets(paths: readonly string[], probes: Probe[]): Promise<void> {
+    const goneHashed = paths.some((path, i) => {
+      const previous = this.#baseline.get(path)
+      return probes[i]?.state === 'missing' && previous !== undefined && !isStatFingerprint(previous)
+    })
+    if (!goneHashed) return
+    for (let i = 0; i < paths.length; i++) {
+      const rel = paths[i] as string
+      const found = probes[i]
+      if (found?.state !== 'present' || this.#baseline.has(rel) || !isStatFingerprint(found.snapshot.fingerprint)) continue
+      const needs = this.#needs(rel)
+      if (found.snapshot.fingerprint.size > needs.maxBytes) continue
+      const absolute = join(this.#root, rel)
+      const eager = { bytes: true, maxBytes: needs.maxBytes }
+      probes[i] = (await probeSync(absolute, eager)) ?? (await probeAsync(absolute, eager, this.#inlineLimit))
+    }
+  }
+
+  /**
+   * Re-reads an emptied file until it has content, is gone, or the settle time is over: at
+   * once when the watcher reports the path again (the writer's write after its truncate), else
+   * after a short, growing pause.
+   */
+  async #untilWritten(rel: string, empty: Probe): Promise<Probe> {
+    const absolute = join(this.#root, rel)
     const deadline = performance.now() + this.#emptySettleMs
     let last = empty
-    while (performance.now() < deadline) {
-      await delay(Math.min(EMPTY_RECHECK_MS, Math.max(0, deadline - performance.now())))
-      last = await probe(absolute, this.#inlineLimit)
+    for (let attempt = 0; performance.now() < deadline; attempt++) {
+      const pause = EMPTY_RECHECK_MS[Math.min(attempt, EMPTY_RECHECK_MS.length - 1)] as number
+      await this.#nextEvent(rel, Math.min(pause, Math.max(0, deadline - performance.now())))
+      const needs = this.#probeNeeds(rel)
+      last = (await probeSync(absolute, needs)) ?? (await probeAsync(absolute, needs, this.#inlineLimit))
       if (last.state !== 'present' || last.snapshot.fingerprint.size > 0) return last
     }
     return last
+  }
+
+  /** Resolves at the next `poke(rel)` or after `ms`, whichever is first. */
+  #nextEvent(rel: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.#waiting.get(rel)
+      if (!waiters) this.#waiting.set(rel, (waiters = new Set()))
+      const wake = (): void => {
+        clearTimeout(timer)
+        waiters.delete(wake)
+        if (waiters.size === 0 && this.#waiting.get(rel) === waiters) this.#waiting.delete(rel)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      waiters.add(wake)
+    })
   }
 
   /**
@@ -171,8 +291,16 @@ export class FileState implements ChangeSource {
     }
     const cached = this.#contents.get(change.path)
     if (cached?.bytes && cached.fingerprint.hash === expected.hash) return cached.bytes
-    const found = await probe(change.absolutePath, Infinity)
-    if (found.state === 'present' && found.snapshot.bytes && found.snapshot.fingerprint.hash === expected.hash) return found.snapshot.bytes
+    const byStat = isStatFingerprint(expected)
+    const { maxBytes } = this.#needs(change.path)
+    if (byStat && expected.size > maxBytes) {
+      throw new HotReloadError('HR_FILE_TOO_LARGE', `${change.path} is ${expected.size} bytes, over the ${maxBytes}-byte limit a plugin set for it: it was not read`, {
+        path: change.path,
+        hint: 'Make the file smaller, or raise the size limit of the plugin that watches it (e.g. maxFileBytes).',
+      })
+    }
+    const found = await probeAsync(change.absolutePath, EVERYTHING, Infinity)
+    if (found.state === 'present' && found.snapshot.bytes && matches(found.snapshot.fingerprint, expected)) return found.snapshot.bytes
     const now = found.state === 'present' ? 'different content' : found.state === 'missing' ? 'nothing (it was removed)' : `an error (${found.error.message})`
     throw new HotReloadError('HR_FILE_CHANGED', `${change.path} changed on disk during the transaction: it now holds ${now}`, {
       path: change.path,
@@ -206,8 +334,11 @@ function pairRenames(deleted: FileChange[], created: FileChange[]): FileChange[]
     const hash = gone.previous?.hash
     if (hash !== undefined) byHash.set(hash, [...(byHash.get(hash) ?? []), gone])
   }
+  if (byHash.size === 0) return created.sort((a, b) => compare(a.path, b.path))
   const arrivals = created.map((change): FileChange => {
-    const candidates = change.fingerprint ? byHash.get(change.fingerprint.hash) : undefined
+    const fingerprint = change.fingerprint
+    // A file nobody read was fingerprinted by stat: a rename keeps its size and mtime.
+    const candidates = fingerprint ? (byHash.get(fingerprint.hash) ?? byHash.get(statFingerprint(fingerprint).hash)) : undefined
     const gone = candidates?.shift()
     if (!gone) return change
     deleted.splice(deleted.indexOf(gone), 1)
@@ -217,55 +348,23 @@ function pairRenames(deleted: FileChange[], created: FileChange[]): FileChange[]
 }
 
 /**
- * Reads (or, over `inlineLimit`, stream-hashes) one file, retrying while its size or mtime moves
- * during the read, so the bytes returned are the bytes the fingerprint describes.
+ * Whether a probe finds the file the baseline describes: the same hash, or, against a baseline
+ * taken by stat, the same size and mtime (a re-listed directory is not a change of every file).
  */
-async function probe(absolute: string, inlineLimit: number): Promise<Probe> {
-  let last: Probe = MISSING
-  for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-    const onPath = await statOrMissing(absolute).catch((error: unknown) => asError(error))
-    if (onPath instanceof Error) return { state: 'unreadable', error: onPath }
-    // A directory, socket or fifo now sits at a watched path: there is no file content to apply.
-    if (onPath === undefined || !onPath.isFile()) return MISSING
-    let handle: FileHandle | undefined
-    try {
-      handle = await retryOnFdLimit(`reading ${absolute}`, () => open(absolute, 'r'))
-      const before = await handle.stat()
-      const read = before.size <= inlineLimit ? await readAll(handle) : await hashAll(handle)
-      const after = await handle.stat()
-      const fingerprint: Fingerprint = { size: read.size, mtimeMs: after.mtimeMs, hash: read.hash }
-      last = { state: 'present', snapshot: read.bytes ? { fingerprint, bytes: read.bytes } : { fingerprint } }
-      if (after.size === before.size && after.mtimeMs === before.mtimeMs && read.size === after.size) return last
-    } catch (error) {
-      if (isMissing(error)) return MISSING
-      return { state: 'unreadable', error: asError(error) }
-    } finally {
-      await handle?.close()
-    }
-  }
-  return last
+function sameFile(previous: Fingerprint, found: Fingerprint): boolean {
+  if (previous.hash === found.hash) return true
+  return isStatFingerprint(previous) && previous.size === found.size && previous.mtimeMs === found.mtimeMs
 }
 
-async function readAll(handle: FileHandle): Promise<{ size: number; hash: string; bytes: Buffer }> {
-  const bytes = await handle.readFile()
-  return { size: bytes.length, hash: createHash('sha256').update(bytes).digest('hex'), bytes }
+/**
+ * Whether bytes just read are those `expected` describes: the same sha256, or, for a file
+ * fingerprinted by stat (nobody had read it), the same size and mtime.
+ */
+function matches(found: Fingerprint, expected: Fingerprint): boolean {
+  if (!isStatFingerprint(expected)) return found.hash === expected.hash
+  return found.size === expected.size && found.mtimeMs === expected.mtimeMs
 }
 
-async function hashAll(handle: FileHandle): Promise<{ size: number; hash: string; bytes?: undefined }> {
-  const hash = createHash('sha256')
-  let size = 0
-  for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    hash.update(buffer)
-  }
-  return { size, hash: hash.digest('hex') }
-}
-
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
-}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0

@@ -13,7 +13,8 @@ import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
 import { resolveOptions, type HotReloadOptions } from './options.js'
 import { createPathMatcher } from './path-matcher.js'
-import type { Counters, HotReload, Kernel, Plugin, ReloadOptions, Status } from './plugin.js'
+import type { ClaimOptions, Counters, HotReload, Kernel, Plugin, ReloadOptions, Status } from './plugin.js'
+import { ReadNeedsRegistry } from './read-needs.js'
 import type { TransactionRecord } from './record.js'
 import { RunState } from './run-state.js'
 import { onFdLimit } from './fd-limit.js'
@@ -90,7 +91,11 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   const matcher = createPathMatcher(resolved.root, resolved.include, resolved.ignore)
   // The framework's own state is never a change, even where the user replaced the default ignores.
   matcher.exclude([resolved.stateDir])
-  const files = new FileState(resolved.root, matcher, { onInvalidName: (dirRel, raw) => reportError(invalidNameError(dirRel, raw), 'scanning the files') })
+  const reads = new ReadNeedsRegistry()
+  const files = new FileState(resolved.root, matcher, {
+    needs: (rel) => reads.needs(rel),
+    onInvalidName: (dirRel, raw) => reportError(invalidNameError(dirRel, raw), 'scanning the files'),
+  })
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined
@@ -100,6 +105,9 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   let closed = false
   let closing: Promise<void> | undefined
   let detection: Detection | undefined
+  // While the watcher starts, a late include() is applied once it is ready.
+  let starting = false
+  let includedWhileStarting = false
 
   const reload = (reloadOptions: ReloadOptions = {}): Promise<TransactionRecord> => {
     if (closed) return Promise.reject(new ClosedError('reload()'))
@@ -108,6 +116,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   const on = <K extends EventType>(type: K | '*', listener: (event: EventMap[K]) => void): (() => void) => bus.on(type, listener as (e: HotReloadEvent) => void)
   const include = (globs: string | readonly string[]): (() => void) => {
     const removal = matcher.include(typeof globs === 'string' ? [globs] : globs)
+    if (starting) includedWhileStarting = true
     detection?.refresh()
     return removal
   }
@@ -136,7 +145,8 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     log,
     include,
     exclude: (paths: string | readonly string[]) => matcher.exclude(typeof paths === 'string' ? [paths] : paths),
-    claimFiles: (plugin: string, globs: string | readonly string[], filter?: Parameters<Kernel['claimFiles']>[2]) => claimFiles(hooks, include, plugin, globs, filter),
+    claimFiles: (plugin: string, globs: string | readonly string[], filter?: Parameters<Kernel['claimFiles']>[2], claimOptions?: ClaimOptions) =>
+      claimFiles(hooks, include, plugin, globs, filter, claimOptions, reads),
     useChangeSource(next: ChangeSource) {
       if (applying === undefined) throw new PluginError('useChangeSource() can only be called from a plugin\'s apply(kernel)')
       if (sourceOwner !== undefined) {
@@ -187,16 +197,44 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       await plugin.apply(kernel)
     }
     applying = undefined
-    await queue.initial()
-    if (resolved.watch) {
-      const onBatch = (paths: string[]): void => queue.watched(paths)
-      detection =
-        source === files
-          ? await startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })
-          : await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
+    // The watcher's scan (chokidar lists and watches every directory) and the initial load's
+    // reads both wait on the file system: overlapped, ready comes after the slower of the two
+    // rather than after their sum (issue 11). An event during the load queues behind it, and a
+    // file written while both run is seen by one or the other. The watcher starts once the load
+    // has listed the tree: a listing that ran out of descriptors (EMFILE, waited out in
+    // fd-limit.ts) is over by then, and the reads that follow hold one descriptor at a time.
+    starting = true
+    const onBatch = (paths: string[]): void => queue.watched(paths)
+    const watchFiles = resolved.watch && source === files
+    let listed!: (ok: boolean) => void
+    const afterListing = new Promise<boolean>((resolve) => (listed = resolve))
+    const loading = queue.initial(() => listed(true))
+    // A load that fails before its listing ends starts no watcher.
+    loading.catch(() => listed(false))
+    const [loaded, watching] = await Promise.allSettled([
+      loading,
+      watchFiles
+        ? afterListing.then((ok) => (!ok ? undefined : startFileDetection({ backend, files, matcher, options: resolved, counters, onBatch, onError: (error) => reportError(error, 'the file watcher failed') })))
+        : Promise.resolve(undefined),
+    ])
+    starting = false
+    if (watching.status === 'rejected') {
+      // The load may still have succeeded; nothing watches, so nothing more is coming.
+      throw watching.reason
+    }
+    detection = watching.value
+    if (loaded.status === 'rejected') {
+      await detection?.close()
+      detection = undefined
+      throw loaded.reason
+    }
+    if (includedWhileStarting) detection?.refresh()
+    if (resolved.watch && !watchFiles) {
+      detection = await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
     }
   } catch (error) {
     stopFdNotices()
+    runState.close()
     writer.lock?.release()
     throw error
   }
@@ -229,6 +267,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
           }
         }
         await observed.close()
+        runState.close()
         writer.lock?.release()
         bus.close()
       })()

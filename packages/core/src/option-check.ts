@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { OptionsError } from './errors.js'
 
@@ -29,6 +30,7 @@ export function checkOptions<S extends TSchema>(schema: S, value: unknown, conte
       ...(context.plugin ? { plugin: context.plugin } : {}),
     })
   }
+  if (acceptsWithoutCompiling(schema, value)) return value as Static<S>
   let check = compiled.get(schema)
   if (!check) compiled.set(schema, (check = ajv.compile(schema)))
   if (check(value)) return value as Static<S>
@@ -38,6 +40,20 @@ export function checkOptions<S extends TSchema>(schema: S, value: unknown, conte
     ...(context.plugin ? { plugin: context.plugin } : {}),
     hint: `Valid options: ${known.join(', ')}.${context.hint ? ` ${context.hint}` : ''}`,
   })
+}
+
+/**
+ * TypeBox checks a small options object without generating code; ajv compiling each plugin's
+ * options schema was a large part of start-up (issue 11). Only a pass is taken from it: a
+ * failure, or a schema TypeBox cannot check on its own (`Type.Unsafe`), goes to ajv, which
+ * decides and words the errors.
+ */
+function acceptsWithoutCompiling(schema: TSchema, value: unknown): boolean {
+  try {
+    return Value.Check(schema, value)
+  } catch {
+    return false
+  }
 }
 
 function describeError(e: ErrorObject, known: readonly string[]): string {

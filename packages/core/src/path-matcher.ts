@@ -38,6 +38,10 @@ interface ExcludeEntry {
 // `dot: true` so that dotfiles are hidden by the `**/.*` exclude (which the user may replace) and
 // not silently by the include globs.
 const PICO_OPTIONS = { dot: true } as const
+// Answers are cached per path until the sets change: the initial load, the watcher's scan and
+// every event ask about the same paths, and picomatch (once per directory prefix for excludes)
+// was the largest cost of an event. Past this many paths the cache starts again.
+const MAX_CACHED_ANSWERS = 50_000
 
 /**
  * Creates a matcher for `root` from include globs and exclude globs or paths. A literal exclude
@@ -50,8 +54,18 @@ export function createPathMatcher(root: string, include: readonly string[], excl
   let includeTest: (rel: string) => boolean = () => false
   let excludeGlobTest: (rel: string) => boolean = () => false
   let excludedPaths = new Set<string>()
+  const watchedAnswers = new Map<string, boolean>()
+  const excludedAnswers = new Map<string, boolean>()
+
+  function remember(cache: Map<string, boolean>, key: string, answer: boolean): boolean {
+    if (cache.size >= MAX_CACHED_ANSWERS) cache.clear()
+    cache.set(key, answer)
+    return answer
+  }
 
   function rebuild(): void {
+    watchedAnswers.clear()
+    excludedAnswers.clear()
     const globs = includes.map((e) => e.glob)
     includeTest = globs.length > 0 ? picomatch(globs, PICO_OPTIONS) : () => false
     const excludeGlobs = excludes.filter((e) => !e.literal).map((e) => e.pattern)
@@ -80,6 +94,12 @@ export function createPathMatcher(root: string, include: readonly string[], excl
   }
 
   function isExcluded(rel: string): boolean {
+    const cached = excludedAnswers.get(rel)
+    if (cached !== undefined) return cached
+    return remember(excludedAnswers, rel, computeExcluded(rel))
+  }
+
+  function computeExcluded(rel: string): boolean {
     const path = normalizeRel(rel)
     if (excludedPaths.has('')) return true
     if (path === '') return false
@@ -105,8 +125,10 @@ export function createPathMatcher(root: string, include: readonly string[], excl
 
   return {
     isWatched(rel) {
+      const cached = watchedAnswers.get(rel)
+      if (cached !== undefined) return cached
       const path = normalizeRel(rel)
-      return path !== '' && includeTest(path) && !isExcluded(path)
+      return remember(watchedAnswers, rel, path !== '' && includeTest(path) && !isExcluded(path))
     },
     isExcluded,
     couldContain,

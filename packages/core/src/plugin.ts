@@ -59,6 +59,12 @@ export interface ReloadOptions {
  * The kernel as plugins see it: the hooks, the resolved options, and the few services a plugin
  * needs from the core. Handed to `Plugin.apply`.
  */
+/** Options of `kernel.claimFiles()`. */
+export interface ClaimOptions {
+  /** Files larger than this many bytes are refused by size, without being read. */
+  readonly maxFileBytes?: number
+}
+
 export interface Kernel {
   readonly hooks: KernelHooks
   /** Absolute root directory; every path in changes and events is relative to it. */
@@ -76,9 +82,13 @@ export interface Kernel {
   exclude(globsOrPaths: string | readonly string[]): () => void
   /**
    * Adds `globs` to the watched set and claims, in detect, every change whose path (or, for a
-   * rename, former path) matches them and passes `filter`. Returns its removal.
+   * rename, former path) matches them and passes `filter`. Claimed files are read and hashed as
+   * they are reconciled; a file no plugin claims is fingerprinted by size and mtime and read
+   * only if `tx.read()` asks for it. With `options.maxFileBytes`, a larger file is never read:
+   * it is fingerprinted by stat (its `fingerprint.size` tells the plugin to refuse it) and
+   * `tx.read()` rejects with `HR_FILE_TOO_LARGE`. Returns its removal.
    */
-  claimFiles(plugin: string, globs: string | readonly string[], filter?: (change: FileChange) => boolean): () => void
+  claimFiles(plugin: string, globs: string | readonly string[], filter?: (change: FileChange) => boolean, options?: ClaimOptions): () => void
   /**
    * Replaces the local files as the source of changes and bytes, for the whole instance. Only
    * during `apply(kernel)`, by one plugin at most.

@@ -74,8 +74,12 @@ export class TransactionQueue {
   }
 
   /** Loads every watched file as it is on disk. */
-  initial(): Promise<TransactionRecord> {
-    return this.enqueue(async () => this.run('initial', { paths: await this.deps.source().scan(), dryRun: this.deps.options.dryRun }))
+  initial(onListed?: () => void): Promise<TransactionRecord> {
+    return this.enqueue(async () => {
+      const paths = await this.deps.source().scan()
+      onListed?.()
+      return this.run('initial', { paths, dryRun: this.deps.options.dryRun })
+    })
   }
 
   /**

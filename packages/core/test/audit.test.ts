@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { appendFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -260,4 +261,15 @@ test('a trail that cannot be written is an error event; transactions go on', asy
   await reloader.close()
   // Reported once per outage, not once per transaction.
   assert.equal(auditErrors().length, 1)
+})
+
+test('reloads in a loop that never yields to the event loop still reach the trail, in bounded batches', async (t) => {
+  const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
+  t.after(() => project.cleanup())
+  const reloader = await createHotReload({ root: project.root, include: ['conf/**/*'], watch: false, historyLimit: 1, plugins: [outcomesPlugin()] })
+  t.after(() => reloader.close())
+  for (let i = 0; i < 200; i++) await reloader.reload({ paths: ['conf/a.json'], force: true })
+  // Read before this test itself yields: whatever was written, was written inside the loop.
+  const written = readFileSync(trailFile(project.root), 'utf8').split('\n').filter(Boolean).length
+  assert.ok(written >= 200 - 64, `at most one batch (64 records) is still queued; the trail has ${written} of 201 lines`)
 })

@@ -3,7 +3,7 @@
 // seams (a change source whose bytes are not on disk, a watcher backend that is not chokidar).
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { test } from 'node:test'
 import {
   createHotReload,
@@ -202,6 +202,26 @@ test('versions continue after a restart and every event carries the run id; a dr
   await dry.close()
   const after = JSON.parse(await readFile(project.path('.hotreload/state.json'), 'utf8')) as { version: number }
   assert.equal(after.version, 3)
+})
+
+test('the recorded version survives many transactions written in place, and a state file deleted mid-run is written anew', async (t) => {
+  const project = await makeTempProject({ 'conf/a.json': '{"n":0}' })
+  t.after(() => project.cleanup())
+  const reloader = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, audit: false, plugins: [jsonStore().plugin] })
+  const stateFile = project.path('.hotreload/state.json')
+  const recorded = async () => (JSON.parse(await readFile(stateFile, 'utf8')) as { version: number; runId: string })
+  for (let n = 1; n <= 120; n++) await reloader.reload({ paths: ['conf/a.json'], force: true })
+  const written = await recorded()
+  assert.deepEqual([written.version, written.runId], [121, reloader.runId])
+  // Someone deletes the file (or an editor replaces it): the next version is not lost.
+  await rm(stateFile)
+  await reloader.reload({ paths: ['conf/a.json'], force: true })
+  assert.equal((await recorded()).version, 122)
+  await reloader.close()
+  await reloader.close()
+  const next = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, audit: false, plugins: [jsonStore().plugin] })
+  t.after(() => next.close())
+  assert.equal(next.status().version, 123, 'a restart continues after the last recorded version')
 })
 
 test('typed staging carries a plugin\'s value from validate to commit; claimFiles claims renames by their old path', async (t) => {

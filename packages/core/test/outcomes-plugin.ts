@@ -7,10 +7,9 @@ export function outcomesPlugin(name = 'outcomes'): Plugin {
   return {
     name,
     apply(kernel) {
-      kernel.hooks.detect.tap(name, (changes, tx) => {
-        for (const c of changes) if (c.path.endsWith('.json')) tx.claim(name, c)
-        return changes
-      })
+      // Declared with claimFiles, so the files are read and hashed at the initial load: a file
+      // written back to its applied bytes is then an unchanged transaction.
+      kernel.claimFiles(name, '**/*.json')
       kernel.hooks.validate.tapPromise(name, async (tx) => {
         for (const change of tx.claimed(name)) {
           if (change.kind === 'deleted') continue

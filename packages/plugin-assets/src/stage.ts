@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path'
 import { HotReloadError, mapLimit, type FileChange } from '@hotreload/core'
 import { AssetCopyError, AssetReadError } from './errors.js'
 import { describeFsError } from './fs-reason.js'
-import { digestFile, integrityOf, type AssetDigest } from './hash.js'
+import { digestFile, integrityOfAsync, type AssetDigest } from './hash.js'
 import { fingerprintedName } from './manifest.js'
 import { checkWritableDir, hasCopy } from './output.js'
 import type { ManifestEntry } from './types.js'
@@ -99,7 +99,7 @@ export async function stageAssets(changes: readonly FileChange[], ctx: StageCont
     },
   }
   const writable = new WritableCache()
-  const results = await mapLimit(ops, ctx.concurrency ?? 4, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged, writable)))
+  const results = await mapLimit(ops, ctx.concurrency ?? 8, (op) => (op.type === 'delete' ? Promise.resolve(undefined) : resolveEntry(op, counting, staged, writable)))
   let reused = 0
   ops.forEach((op, i) => {
     const result = results[i]
@@ -219,7 +219,7 @@ async function hashEntry(logicalPath: string, change: FileChange, ctx: StageCont
       file: fingerprintedName(logicalPath, fingerprint.hash, ctx.hashLength),
       hash: fingerprint.hash,
       size: bytes.length,
-      integrity: integrityOf(bytes),
+      integrity: await integrityOfAsync(bytes),
     }
   }
   const d = await digestFile(change.absolutePath, ctx.signal ? { signal: ctx.signal } : {})

@@ -47,7 +47,11 @@ class ConfigPluginInstance<S extends ConfigSchemas> implements ConfigPlugin<S> {
     this.#log = kernel.log
     APPLIED.add(this.name)
     const { namer, globs } = this.#settings
-    kernel.claimFiles(this.name, globs, (change) => namer.matches(change.path) || (change.from !== undefined && namer.matches(change.from)))
+    // The limit goes to the core, which then never reads a larger file (issue 12: a 20 MiB file
+    // was read and hashed whole before it was refused); loadFile refuses it by its size.
+    kernel.claimFiles(this.name, globs, (change) => namer.matches(change.path) || (change.from !== undefined && namer.matches(change.from)), {
+      maxFileBytes: this.#settings.maxFileBytes,
+    })
 
     kernel.hooks.validate.tapPromise(this.name, async (tx) => {
       const staged = await stageChanges(tx, this.#state, this.#settings)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import util from 'node:util'
 import { test, type TestContext } from 'node:test'
 import { FleetBlobError, FleetRedisError } from '../src/errors.js'
 import { FleetStore, sha256 } from '../src/store.js'
@@ -125,13 +126,19 @@ test('a participant whose lease expires before voting is excluded and named in t
   if (skipWithoutRedis(t)) return
   const { store } = await setup(t)
   await store.heartbeat('alive', 10_000, info())
-  await store.heartbeat('dying', 400, info())
+  const leaseMs = 1500
+  const leased = Date.now()
+  await store.heartbeat('dying', leaseMs, info())
   const { manifest, blobs } = await publish(store, { 'a.json': '1' })
   const p = await store.propose({ manifest, blobs, base: 0, voteMs: 20_000, proposer: 'p' })
   assert.equal(p.result, 'ok')
   if (p.result !== 'ok') return
   const ack = await store.vote(p.id, 'alive', true)
-  assert.deepEqual(ack.decision, { state: 'open', id: p.id, pending: ['dying'] })
+  // On a loaded machine the lease may be over by the time the vote lands: then the vote itself
+  // commits without the dying member. Before the lease ends, the dying member is still awaited.
+  const open = { state: 'open', id: p.id, pending: ['dying'] }
+  if (Date.now() - leased < leaseMs) assert.deepEqual(ack.decision, open)
+  else assert.ok([open, { state: 'committed', id: p.id, version: 1, excluded: ['dying'] }].some((d) => util.isDeepStrictEqual(ack.decision, d)), JSON.stringify(ack.decision))
   const decided = await waitFor(async () => {
     const d = await store.settle(p.id)
     return d.state === 'committed' ? d : undefined

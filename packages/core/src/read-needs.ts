@@ -1,0 +1,48 @@
+import picomatch from 'picomatch'
+import type { ReadNeeds } from './read-probe.js'
+
+// As in claim-files.ts: enough for every path of a large tree, then the cache starts again.
+const MAX_CACHED_ANSWERS = 50_000
+
+interface Claim {
+  readonly test: (path: string) => boolean
+  readonly maxBytes: number
+}
+
+/**
+ * Which files some plugin reads, from the globs plugins claim (`kernel.claimFiles`), and the
+ * size limits they declared for them. The local-files source reads and hashes only those files
+ * at once, and never reads a file over its limit. Answers are cached per path until a claim is
+ * added or removed.
+ */
+export class ReadNeedsRegistry {
+  readonly #claims = new Set<Claim>()
+  readonly #answers = new Map<string, ReadNeeds>()
+
+  /** Declares that `globs` are read, up to `maxBytes` each. Returns the removal. */
+  add(globs: readonly string[], maxBytes = Infinity): () => void {
+    const claim: Claim = { test: picomatch([...globs], { dot: true }), maxBytes }
+    this.#claims.add(claim)
+    this.#answers.clear()
+    return () => {
+      if (this.#claims.delete(claim)) this.#answers.clear()
+    }
+  }
+
+  /** What the source needs of `rel`: read when any claim matches, within the smallest limit among them. */
+  needs(rel: string): ReadNeeds {
+    let answer = this.#answers.get(rel)
+    if (answer !== undefined) return answer
+    let bytes = false
+    let maxBytes = Infinity
+    for (const claim of this.#claims) {
+      if (!claim.test(rel)) continue
+      bytes = true
+      maxBytes = Math.min(maxBytes, claim.maxBytes)
+    }
+    if (this.#answers.size >= MAX_CACHED_ANSWERS) this.#answers.clear()
+    answer = Object.freeze({ bytes, maxBytes })
+    this.#answers.set(rel, answer)
+    return answer
+  }
+}

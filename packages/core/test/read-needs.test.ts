@@ -1,0 +1,117 @@
+// What the local-files source reads (issue 11: files no plugin reads are fingerprinted by stat;
+// issue 12: a file over a plugin's size limit is refused by its size, never read).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { rename, truncate } from 'node:fs/promises'
+import { FileState } from '../src/file-state.js'
+import { createPathMatcher } from '../src/path-matcher.js'
+import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
+import { ReadNeedsRegistry } from '../src/read-needs.js'
+import { createHotReload } from '../src/kernel.js'
+import type { Plugin } from '../src/plugin.js'
+import type { FileChange } from '../src/changes.js'
+import { makeTempProject } from '../../../test/helpers/index.js'
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
+
+async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, claim: (reads: ReadNeedsRegistry) => void) {
+  const project = await makeTempProject(files)
+  t.after(() => project.cleanup())
+  const reads = new ReadNeedsRegistry()
+  claim(reads)
+  const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE), { needs: (rel) => reads.needs(rel) })
+  return { project, state }
+}
+
+test('a claimed file is hashed at once; an unclaimed one is fingerprinted by size and mtime, and read() still returns its bytes', async (t) => {
+  const { state } = await setup(t, { 'config/app.json': '{"a":1}', 'static/logo.svg': '<svg/>' }, (reads) => void reads.add(['config/**']))
+  const { changes } = await state.reconcile(await state.scan())
+  const byPath = new Map(changes.map((c) => [c.path, c]))
+  assert.equal(byPath.get('config/app.json')?.fingerprint?.hash, sha256('{"a":1}'))
+  const lazy = byPath.get('static/logo.svg') as FileChange
+  assert.match(lazy.fingerprint?.hash ?? '', /^stat:6:/)
+  assert.equal((await state.read(lazy)).toString(), '<svg/>')
+})
+
+test('an unclaimed file rewritten after it was fingerprinted is not served as the fingerprinted bytes', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'one' }, () => undefined)
+  const { changes } = await state.reconcile(await state.scan())
+  const [change] = changes
+  await project.write('static/a.txt', 'three')
+  await assert.rejects(state.read(change as FileChange), (error: Error & { code?: string }) => error.code === 'HR_FILE_CHANGED' && error.message.includes('static/a.txt'))
+})
+
+test('an unclaimed file moved keeps its size and mtime: the move pairs as a rename', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'content' }, () => undefined)
+  const initial = await state.reconcile(await state.scan())
+  state.commit(initial.changes)
+  state.release()
+  await rename(project.path('static/a.txt'), project.path('static/b.txt'))
+  const { changes } = await state.reconcile(['static/a.txt', 'static/b.txt'])
+  assert.deepEqual(changes.map((c) => `${c.kind} ${c.from ?? ''} -> ${c.path}`), ['renamed static/a.txt -> static/b.txt'])
+})
+
+test('an unclaimed file is hashed at its first change: then the same bytes again, or a re-listing with its stat unchanged, is no change', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'one', 'static/b.txt': 'bee' }, () => undefined)
+  const initial = await state.reconcile(await state.scan())
+  state.commit(initial.changes)
+  state.release()
+  // Re-listed (an addDir, a relist) with nothing touched: the stat fingerprint still holds.
+  const relisted = await state.reconcile(['static/a.txt', 'static/b.txt'])
+  assert.deepEqual(relisted.changes, [])
+  assert.equal(state.baseline().get('static/b.txt')?.hash, sha256('bee'), 'the unchanged file now has its content hash')
+  await project.write('static/a.txt', 'two')
+  const first = await state.reconcile(['static/a.txt'])
+  assert.deepEqual(first.changes.map((c) => [c.kind, c.fingerprint?.hash]), [['modified', sha256('two')]])
+  state.commit(first.changes)
+  state.release()
+  // The same bytes written again move the mtime only: not a change any more.
+  await project.write('static/a.txt', 'two')
+  const again = await state.reconcile(['static/a.txt'])
+  assert.deepEqual(again.changes, [])
+  assert.deepEqual(again.noops, ['static/a.txt'])
+})
+
+test('a file over a claim\'s maxFileBytes is fingerprinted by stat, never read, and read() rejects naming the file and the limit', async (t) => {
+  const { project, state } = await setup(t, { 'config/app.json': '{}' }, (reads) => void reads.add(['config/**'], 1024))
+  // 20 MiB, sparse: reading it would cost the memory the limit is there to save.
+  await truncate(project.path('config/app.json'), 20 * 1024 * 1024)
+  const rssBefore = process.memoryUsage().rss
+  const { changes } = await state.reconcile(await state.scan())
+  const [change] = changes
+  assert.equal(change?.fingerprint?.size, 20 * 1024 * 1024)
+  assert.match(change?.fingerprint?.hash ?? '', /^stat:/)
+  await assert.rejects(state.read(change as FileChange), (error: Error & { code?: string; path?: string }) => {
+    assert.equal(error.code, 'HR_FILE_TOO_LARGE')
+    assert.equal(error.path, 'config/app.json')
+    assert.match(error.message, /config\/app\.json is 20971520 bytes, over the 1024-byte limit/)
+    return true
+  })
+  // Not a timing assertion: a file read whole would add its 20 MiB.
+  assert.ok(process.memoryUsage().rss - rssBefore < 16 * 1024 * 1024)
+})
+
+test('kernel.claimFiles({ maxFileBytes }): the plugin sees the size of an oversized file and tx.read() rejects with HR_FILE_TOO_LARGE', async (t) => {
+  const project = await makeTempProject({ 'config/big.json': 'x'.repeat(5000), 'config/small.json': '{}' })
+  t.after(() => project.cleanup())
+  const seen: string[] = []
+  const plugin: Plugin = {
+    name: 'sized',
+    apply(kernel) {
+      kernel.claimFiles('sized', 'config/**', undefined, { maxFileBytes: 100 })
+      kernel.hooks.validate.tapPromise('sized', async (tx) => {
+        for (const change of tx.claimed('sized')) {
+          try {
+            seen.push(`${change.path}:${(await tx.read(change)).length}`)
+          } catch (error) {
+            seen.push(`${change.path}:${(error as { code?: string }).code ?? ''}:${change.fingerprint?.size ?? -1}`)
+          }
+        }
+      })
+    },
+  }
+  const reloader = await createHotReload({ root: project.root, watch: false, plugins: [plugin] })
+  t.after(() => reloader.close())
+  assert.deepEqual(seen.sort(), ['config/big.json:HR_FILE_TOO_LARGE:5000', 'config/small.json:2'])
+})
