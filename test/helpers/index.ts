@@ -68,6 +68,22 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * How many file watch handles the process holds: fs.watch (`FSEventWrap`) and fs.watchFile
+ * (`StatWatcher`). Compare a count taken before an instance starts with one after it closed.
+ */
+export function watchHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap' || r === 'StatWatcher').length
+}
+
+/**
+ * Waits until the process holds no more watch handles than `before`. libuv releases a closed
+ * fs.watch handle on a later loop turn, so this polls rather than samples once.
+ */
+export async function waitForWatchHandles(before: number, what = 'the watcher'): Promise<void> {
+  await waitFor(() => watchHandles() <= before, { timeoutMs: 5000, message: `${what} to release its watch handles (${before} before it started, ${watchHandles()} now)` })
+}
+
 interface Subscribable {
   on(type: '*', listener: (event: { type: string }) => void): () => void
 }

@@ -31,6 +31,7 @@ Options:
       --dry-run        validate and report what would change, apply nothing
       --json           one JSON event per line on stdout, for programs
       --poll           use stat polling instead of native file events
+      --watcher <name> the watcher backend: chokidar (default) or parcel (@parcel/watcher)
       --verbose        also print plugins' info and debug lines, and every file of a big initial load
   -q, --quiet          print only rejections and errors
   -h, --help           this text; "hotreload <command> --help" for one command
@@ -42,7 +43,7 @@ Exit codes: 0 ok, 1 invalid (check) or command failed, 2 usage or config file er
 const BUILTIN: Readonly<Record<string, { readonly description: string; readonly usage: string }>> = {
   watch: {
     description: 'Watches the project and applies each change as a transaction; prints each reload, rejection or rollback with its duration. Ctrl-C (SIGINT) or SIGTERM closes cleanly with exit code 0.',
-    usage: 'hotreload [watch] [--config <file>] [--root <dir>] [--dry-run] [--json] [--poll] [--verbose | --quiet]',
+    usage: 'hotreload [watch] [--config <file>] [--root <dir>] [--dry-run] [--json] [--poll] [--watcher <name>] [--verbose | --quiet]',
   },
   check: {
     description: 'Loads and validates every watched file once as a dry run: nothing is applied or written. Exit code 0 if valid, 1 with every problem printed if not.',
@@ -62,6 +63,7 @@ const GLOBAL_OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   poll: { type: 'boolean' },
+  watcher: { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -105,6 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const plugins = options.plugins ?? []
   printer.usePlugins(plugins)
   if (values.poll) options = { ...options, usePolling: true }
+  if (values.watcher !== undefined) options = { ...options, watcher: values.watcher }
   if (values['dry-run']) options = { ...options, dryRun: true }
   // Plugins' kernel.log lines (a damaged backup index, a throwing subscriber) reach the terminal.
   if (!options.logger) options = { ...options, logger: printer.logger() }

@@ -101,8 +101,18 @@ export class StageTimeoutError extends HotReloadError {
 
 /** The file watcher failed (ENOSPC, EACCES, EMFILE, ...). */
 export class WatcherError extends HotReloadError {
+  constructor(message: string, options: HotReloadErrorOptions = {}, code = 'HR_WATCHER') {
+    super(code, message, options)
+  }
+}
+
+/**
+ * A file name that is not valid UTF-8: it cannot be matched, read or reported by its name, so it
+ * is not watched. `path` is the directory holding it; the message shows its bytes escaped.
+ */
+export class FileNameError extends WatcherError {
   constructor(message: string, options: HotReloadErrorOptions = {}) {
-    super('HR_WATCHER', message, options)
+    super(message, options, 'HR_FILE_NAME')
   }
 }
 

@@ -15,6 +15,8 @@ export interface FileStateOptions {
   inlineLimitBytes?: number
   /** A directory `scan()` cannot read; without it, `scan()` rejects with that error. */
   onUnreadableDirectory?(rel: string, error: Error): void
+  /** A name that is not valid UTF-8 where a watched file could be (see `ListOptions`). */
+  onInvalidName?(dirRel: string, raw: Buffer): void
   /**
    * How long a file that had content and is now empty is given to be written before it counts
    * as emptied. Default 100 ms.
@@ -56,6 +58,7 @@ export class FileState implements ChangeSource {
   readonly #matcher: PathMatcher
   readonly #inlineLimit: number
   readonly #onUnreadableDirectory: FileStateOptions['onUnreadableDirectory']
+  readonly #onInvalidName: FileStateOptions['onInvalidName']
   readonly #emptySettleMs: number
   readonly #baseline = new Map<string, Fingerprint>()
   readonly #contents = new Map<string, Snapshot>()
@@ -70,6 +73,7 @@ export class FileState implements ChangeSource {
     this.#matcher = matcher
     this.#inlineLimit = options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT
     this.#onUnreadableDirectory = options.onUnreadableDirectory
+    this.#onInvalidName = options.onInvalidName
     this.#emptySettleMs = options.emptySettleMs ?? DEFAULT_EMPTY_SETTLE_MS
     this.#needs = options.needs ?? (() => EVERYTHING)
   }
@@ -90,7 +94,7 @@ export class FileState implements ChangeSource {
    * following symlinks. Unreadable directories go to `onUnreadableDirectory`, else reject.
    */
   scan(dirRel = ''): Promise<string[]> {
-    return listWatchedFiles(this.#root, this.#matcher, { dirRel, onUnreadableDirectory: this.#onUnreadableDirectory })
+    return listWatchedFiles(this.#root, this.#matcher, { dirRel, onUnreadableDirectory: this.#onUnreadableDirectory, onInvalidName: this.#onInvalidName })
   }
 
   /** The fingerprint last applied for each path. */

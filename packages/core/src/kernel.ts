@@ -8,6 +8,7 @@ import { EventBus } from './event-bus.js'
 import type { EventInput, EventMap, EventType, HotReloadEvent, PluginEvent } from './events.js'
 import { FileState } from './file-state.js'
 import { throttleProgress, type LoadProgress } from './load-progress.js'
+import { invalidNameError } from './list-files.js'
 import { createHooks } from './hooks.js'
 import { createObservability } from './observability.js'
 import { silentLogger } from './logger.js'
@@ -66,6 +67,9 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       })
     }
   }
+  // A backend on a native package (parcel) fails here, before any plugin runs and before the
+  // writer lock is taken, when it is missing.
+  if (resolved.watch) await backend.load?.({ usePolling: resolved.usePolling })
   const runState = new RunState(resolved.stateDir, !resolved.dryRun)
   // One writer per root; a dry run (check, read-only commands) writes nothing and takes no lock.
   const writer: LockOutcome = resolved.dryRun ? {} : acquireWriterLock(resolved.stateDir, resolved.root, runState.runId)
@@ -98,7 +102,10 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
   // The framework's own state is never a change, even where the user replaced the default ignores.
   matcher.exclude([resolved.stateDir])
   const reads = new ReadNeedsRegistry()
-  const files = new FileState(resolved.root, matcher, { needs: (rel) => reads.needs(rel) })
+  const files = new FileState(resolved.root, matcher, {
+    needs: (rel) => reads.needs(rel),
+    onInvalidName: (dirRel, raw) => reportError(invalidNameError(dirRel, raw), 'scanning the files'),
+  })
   let source: ChangeSource = files
   let sourceOwner: string | undefined
   let applying: string | undefined

@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer'
 import type { Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { FileNameError } from './errors.js'
 import { retryOnFdLimit } from './fd-limit.js'
 import type { PathMatcher } from './path-matcher.js'
 
@@ -9,6 +11,11 @@ export interface ListOptions {
   dirRel?: string
   /** A directory that cannot be read; without it, the listing rejects with that error. */
   onUnreadableDirectory?(rel: string, error: Error): void
+  /**
+   * A name in the directory `dirRel` that is not valid UTF-8 (`raw`, its bytes), where a watched
+   * file or directory could be: it is left out of the listing. Without it, left out silently.
+   */
+  onInvalidName?(dirRel: string, raw: Buffer): void
 }
 
 /**
@@ -34,8 +41,16 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
       return
     }
     const below = new Set(ancestors).add(real)
+    // readdir decodes a name that is not UTF-8 with U+FFFD: that path does not exist.
+    let invalid: ReadonlySet<string> = new Set()
+    if (entries.some((entry) => entry.name.includes('\uFFFD'))) {
+      const raw = await invalidNamesIn(root, matcher, dirRel)
+      for (const name of raw) options.onInvalidName?.(dirRel, name)
+      invalid = new Set(raw.map((name) => name.toString('utf8')))
+    }
     await Promise.all(
       entries.map(async (entry) => {
+        if (invalid.has(entry.name)) return
         const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`
         let isDirectory = entry.isDirectory()
         let isFile = entry.isFile()
@@ -64,6 +79,45 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
   }
   await walk(start, above)
   return found.sort()
+}
+
+/**
+ * The names in the directory `dirRel` that are not valid UTF-8, as raw bytes, where (decoded
+ * with U+FFFD) a watched file or a directory that could hold one would be.
+ */
+export async function invalidNamesIn(root: string, matcher: PathMatcher, dirRel: string): Promise<Buffer[]> {
+  let names: Buffer[]
+  try {
+    names = await readdir(dirRel === '' ? root : join(root, dirRel), { encoding: 'buffer' })
+  } catch (error) {
+    if (isMissing(error)) return []
+    throw error
+  }
+  return names.filter((raw) => {
+    if (isUtf8(raw)) return false
+    const rel = (dirRel === '' ? '' : `${dirRel}/`) + raw.toString('utf8')
+    return matcher.isWatched(rel) || matcher.couldContain(rel)
+  })
+}
+
+/** The error for a name that is not valid UTF-8: the directory, the bytes escaped, the fix. */
+export function invalidNameError(dirRel: string, raw: Buffer): FileNameError {
+  const dir = dirRel === '' ? '.' : dirRel
+  const quoted = `$'${dirRel === '' ? '' : `${escapeBytes(Buffer.from(dirRel))}/`}${escapeBytes(raw)}'`
+  return new FileNameError(`${dir}: a file name is not valid UTF-8, so it is not watched: ${quoted} (bytes ${raw.toString('hex').replace(/(..)(?!$)/g, '$1 ')})`, {
+    path: dirRel === '' ? '.' : dirRel,
+    hint: `Rename it to a UTF-8 name, e.g. mv ${quoted} <new name> (or convmv -f latin1 -t utf8 --notest on the directory).`,
+  })
+}
+
+/** Bytes as a shell $'...' string would spell them: printable ASCII as is, the rest as \xNN. */
+function escapeBytes(raw: Buffer): string {
+  let out = ''
+  for (const byte of raw) {
+    const printable = byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x27
+    out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`
+  }
+  return out
 }
 
 /** `stat`, with a missing path (or a dangling or looping symlink) as undefined. */

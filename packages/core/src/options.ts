@@ -41,7 +41,11 @@ export interface HotReloadOptions {
   readonly usePolling?: boolean
   /** Start without a watcher: only `reload()` runs transactions (`hotreload check`). */
   readonly watch?: boolean
-  /** The watcher backend: `'chokidar'` (default) or a `WatcherBackend` object. */
+  /**
+   * The watcher backend: `'chokidar'` (default), `'parcel'` (`@parcel/watcher`, an optional
+   * dependency: one native recursive watch, for large trees; no polling mode), or a
+   * `WatcherBackend` object.
+   */
   readonly watcher?: string | WatcherBackend
   /** The framework's own state (last committed version), relative to the root. Default `.hotreload`. */
   readonly stateDir?: string

@@ -8,7 +8,9 @@ import { FileState, type Reconciled } from '../src/file-state.js'
 import { createPathMatcher } from '../src/path-matcher.js'
 import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
 import { chokidarBackend } from '../src/watchers/chokidar.js'
-import type { RawEventKind } from '../src/watchers/backend.js'
+import type { RawEventKind, WatcherBackend } from '../src/watchers/backend.js'
+import { parcelBackend } from '../src/watchers/parcel.js'
+import { BACKENDS } from './backends.js'
 import type { WatcherError } from '../src/errors.js'
 import type { FileChange } from '../src/changes.js'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
@@ -20,7 +22,7 @@ type After = { after(fn: () => Promise<void>): void }
  * The detection chain as the kernel runs it: watcher -> debouncer -> reconcile -> commit, one
  * batch at a time. Records raw events, every batch's result and every error.
  */
-async function startChain(t: After, files: Record<string, string>, usePolling: boolean, timing = { debounceMs: 50, maxWaitMs: 1000 }) {
+async function startChain(t: After, files: Record<string, string>, { backend, usePolling }: { backend: WatcherBackend; usePolling: boolean }, timing = { debounceMs: 50, maxWaitMs: 1000 }) {
   const project = await makeTempProject(files)
   const matcher = createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE)
   const state = new FileState(project.root, matcher)
@@ -33,7 +35,7 @@ async function startChain(t: After, files: Record<string, string>, usePolling: b
   // The kernel's own detection module (watcher -> debouncer), with a reconcile-and-commit loop
   // in place of the transaction queue.
   const detection = await startFileDetection({
-    backend: chokidarBackend,
+    backend,
     files: state,
     matcher,
     options: { root: project.root, usePolling, ...timing },
@@ -81,11 +83,11 @@ async function startChain(t: After, files: Record<string, string>, usePolling: b
 // a loaded machine does not split them.
 const wide = { debounceMs: 200, maxWaitMs: 2000 }
 
-for (const usePolling of [false, true]) {
-  const mode = usePolling ? 'polling' : 'native'
+for (const using of BACKENDS) {
+  const mode = using.label
 
   test(`${mode}: add, change and unlink of a file created after start`, async (t) => {
-    const c = await startChain(t, { 'config/app.json': '{}' }, usePolling)
+    const c = await startChain(t, { 'config/app.json': '{}' }, using)
     await c.project.write('config/new.json', '{"v":1}')
     await c.waitForChange('created', (ch) => ch.path === 'config/new.json' && ch.kind === 'created')
     await c.project.write('config/new.json', '{"v":2}')
@@ -98,14 +100,14 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a file in directories created after start`, async (t) => {
-    const c = await startChain(t, { 'config/app.json': '{}' }, usePolling)
+    const c = await startChain(t, { 'config/app.json': '{}' }, using)
     await c.project.write('config/new/deeper/a.yaml', 'a: 1')
     await c.waitForChange('created', (ch) => ch.path === 'config/new/deeper/a.yaml')
     assert.deepEqual(c.contents.get('config/new/deeper/a.yaml'), ['a: 1'])
   })
 
   test(`${mode}: mkdir followed at once by several writes reports every file (chokidar lists a new directory before it watches it)`, async (t) => {
-    const c = await startChain(t, { 'config/app.json': '{}' }, usePolling)
+    const c = await startChain(t, { 'config/app.json': '{}' }, using)
     const names = ['a', 'b', 'c', 'd'].map((n) => `templates/burst/${n}.hbs`)
     for (let round = 0; round < 5; round++) {
       const dir = `templates/burst-${round}`
@@ -117,7 +119,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a directory deleted and re-created ends with the re-created files`, async (t) => {
-    const c = await startChain(t, { 'templates/mail/a.hbs': 'A1', 'templates/mail/b.hbs': 'B' }, usePolling)
+    const c = await startChain(t, { 'templates/mail/a.hbs': 'A1', 'templates/mail/b.hbs': 'B' }, using)
     await c.project.remove('templates/mail')
     await waitFor(() => c.history('templates/mail/a.hbs').includes('deleted') && c.history('templates/mail/b.hbs').includes('deleted'), { message: 'both deleted' })
     await c.project.write('templates/mail/a.hbs', 'A2')
@@ -129,7 +131,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: an editor's atomic save (write a temp file, rename it over) is one modified`, async (t) => {
-    const c = await startChain(t, { 'config/x.json': '{"v":1}' }, usePolling, wide)
+    const c = await startChain(t, { 'config/x.json': '{"v":1}' }, using, wide)
     await c.project.write('config/.x.json.tmp', '{"v":2}')
     await rename(c.project.path('config/.x.json.tmp'), c.project.path('config/x.json'))
     await c.waitForChange('x.json modified', (ch) => ch.path === 'config/x.json')
@@ -140,7 +142,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a file renamed over another with the same mtime is a modified and a deleted`, async (t) => {
-    const c = await startChain(t, { 'config/old.json': '{"a":1}', 'config/new.json': '{"b":1}' }, usePolling, wide)
+    const c = await startChain(t, { 'config/old.json': '{"a":1}', 'config/new.json': '{"b":1}' }, using, wide)
     // Two files written in one clock tick: chokidar compares mtimes and stays silent about new.json.
     const mtime = new Date(Date.now() - 60_000)
     const atime = new Date(Date.now() - 1_000)
@@ -156,7 +158,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a vim-style save (rename to x.json~, write x.json, remove the backup) is one modified, no deleted`, async (t) => {
-    const c = await startChain(t, { 'config/x.json': '{"v":1}' }, usePolling, wide)
+    const c = await startChain(t, { 'config/x.json': '{"v":1}' }, using, wide)
     await rename(c.project.path('config/x.json'), c.project.path('config/x.json~'))
     await c.project.write('config/x.json', '{"v":2}')
     await c.project.remove('config/x.json~')
@@ -167,7 +169,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: truncate-then-write ends with the final content`, async (t) => {
-    const c = await startChain(t, { 'config/t.json': '{"v":"old"}' }, usePolling, wide)
+    const c = await startChain(t, { 'config/t.json': '{"v":"old"}' }, using, wide)
     const handle = await open(c.project.path('config/t.json'), 'w')
     await handle.write('{"v":')
     await handle.write('"new, and longer"}')
@@ -178,7 +180,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: 300 files written at once (a git checkout) all show up`, async (t) => {
-    const c = await startChain(t, { 'config/app.json': '{}' }, usePolling)
+    const c = await startChain(t, { 'config/app.json': '{}' }, using)
     const names = Array.from({ length: 300 }, (_, i) => `templates/checkout/${i % 10}/file-${i}.hbs`)
     await Promise.all(names.map((name, i) => c.project.write(name, `content ${i}`)))
     await waitFor(() => names.every((n) => c.state.baseline().has(n)), { timeoutMs: 20_000, message: 'all 300 files' })
@@ -188,7 +190,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: identical bytes and a touch are no-ops`, async (t) => {
-    const c = await startChain(t, { 'config/same.json': '{"same":1}', 'static/touched.css': 'a{}' }, usePolling)
+    const c = await startChain(t, { 'config/same.json': '{"same":1}', 'static/touched.css': 'a{}' }, using)
     await c.project.write('config/same.json', '{"same":1}')
     await waitFor(() => c.batches.some((b) => b.noops.includes('config/same.json')), { message: 'the same-bytes no-op' })
     const later = new Date(Date.now() + 5_000)
@@ -199,7 +201,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: created and deleted inside one window is nothing; deleted and re-created with new bytes is modified`, async (t) => {
-    const c = await startChain(t, { 'config/keep.json': '{"v":1}' }, usePolling, wide)
+    const c = await startChain(t, { 'config/keep.json': '{"v":1}' }, using, wide)
     await c.project.write('config/fleeting.json', '{}')
     await c.project.remove('config/fleeting.json')
     await c.project.remove('config/keep.json')
@@ -211,7 +213,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: an unlink and an add of the same content is renamed, with from`, async (t) => {
-    const c = await startChain(t, { 'templates/old-name.hbs': 'same content' }, usePolling)
+    const c = await startChain(t, { 'templates/old-name.hbs': 'same content' }, using)
     await rename(c.project.path('templates/old-name.hbs'), c.project.path('templates/new-name.hbs'))
     const renamed = await c.waitForChange('the rename', (ch) => ch.path === 'templates/new-name.hbs')
     assert.equal(renamed.kind, 'renamed')
@@ -222,7 +224,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a second write inside chokidar's 50 ms change throttle is still applied (debounceMs 0)`, async (t) => {
-    const c = await startChain(t, { 'config/quick.json': '{"v":0}' }, usePolling, { debounceMs: 0, maxWaitMs: 0 })
+    const c = await startChain(t, { 'config/quick.json': '{"v":0}' }, using, { debounceMs: 0, maxWaitMs: 0 })
     await c.project.write('config/quick.json', '{"v":1}')
     await waitFor(() => c.state.baseline().get('config/quick.json')?.hash === sha256('{"v":1}'), { intervalMs: 1, message: 'the first write' })
     await c.project.write('config/quick.json', '{"v":2}')
@@ -231,7 +233,7 @@ for (const usePolling of [false, true]) {
   })
 
   test(`${mode}: a file written every 10 ms for 1.5 s flushes at least twice (maxWaitMs) and ends with its last content`, async (t) => {
-    const c = await startChain(t, { 'config/stream.json': '{"n":0}' }, usePolling, { debounceMs: 100, maxWaitMs: 400 })
+    const c = await startChain(t, { 'config/stream.json': '{"n":0}' }, using, { debounceMs: 100, maxWaitMs: 400 })
     const started = Date.now()
     // The workload: a synchronous write every 10 ms, so writes never overlap.
     const n = await new Promise<number>((resolve) => {
@@ -252,47 +254,49 @@ for (const usePolling of [false, true]) {
   })
 }
 
-test('close() is idempotent and returns the same promise; the error handler catches a throwing event handler', async (t) => {
-  const project = await makeTempProject({ 'config/a.json': '{}' })
-  t.after(() => project.cleanup())
-  const errors: WatcherError[] = []
-  const seen: string[] = []
-  const watcher = await chokidarBackend.start({
-    root: project.root,
-    matcher: createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE),
-    onEvent(kind, rel) {
-      seen.push(rel)
-      if (rel === 'config/bad.json') throw new Error('handler bug')
-    },
-    onError: (error) => void errors.push(error),
+for (const backend of [chokidarBackend, parcelBackend]) {
+  test(`[${backend.name}] close() is idempotent and returns the same promise; the error handler catches a throwing event handler`, async (t) => {
+    const project = await makeTempProject({ 'config/a.json': '{}' })
+    t.after(() => project.cleanup())
+    const errors: WatcherError[] = []
+    const seen: string[] = []
+    const watcher = await backend.start({
+      root: project.root,
+      matcher: createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE),
+      onEvent(kind, rel) {
+        seen.push(rel)
+        if (rel === 'config/bad.json') throw new Error('handler bug')
+      },
+      onError: (error) => void errors.push(error),
+    })
+    t.after(() => watcher.close())
+    await project.write('config/bad.json', '{}')
+    await waitFor(() => errors.length > 0, { message: 'the reported handler error' })
+    assert.equal(errors[0]?.code, 'HR_WATCHER')
+    assert.equal(errors[0]?.path, 'config/bad.json')
+    assert.match(errors[0]?.message ?? '', /handler bug/)
+    await project.write('config/good.json', '{}')
+    await waitFor(() => seen.includes('config/good.json'), { message: 'the next event' })
+    const first = watcher.close()
+    assert.equal(watcher.close(), first)
+    await first
   })
-  t.after(() => watcher.close())
-  await project.write('config/bad.json', '{}')
-  await waitFor(() => errors.length > 0, { message: 'the reported handler error' })
-  assert.equal(errors[0]?.code, 'HR_WATCHER')
-  assert.equal(errors[0]?.path, 'config/bad.json')
-  assert.match(errors[0]?.message ?? '', /handler bug/)
-  await project.write('config/good.json', '{}')
-  await waitFor(() => seen.includes('config/good.json'), { message: 'the next event' })
-  const first = watcher.close()
-  assert.equal(watcher.close(), first)
-  await first
-})
 
-test('refresh() starts watching a directory that a later include() allowed', async (t) => {
-  const project = await makeTempProject({ 'config/a.json': '{}', 'data/old.csv': 'a' })
-  t.after(() => project.cleanup())
-  const matcher = createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE)
-  const seen: [RawEventKind, string][] = []
-  const errors: WatcherError[] = []
-  const watcher = await chokidarBackend.start({ root: project.root, matcher, onEvent: (kind, rel) => void seen.push([kind, rel]), onError: (e) => void errors.push(e) })
-  t.after(() => watcher.close())
-  matcher.include(['data/**/*.csv'])
-  watcher.refresh?.('data')
-  await waitFor(async () => {
-    await project.write('data/new.csv', `b ${Date.now()}`)
-    return seen.some(([, rel]) => rel === 'data/new.csv')
-  }, { intervalMs: 100, message: 'an event from data/' })
-  assert.ok(!seen.some(([, rel]) => rel === 'data/old.csv'), 'files already there are not reported')
-  assert.deepEqual(errors, [])
-})
+  test(`[${backend.name}] refresh() starts watching a directory that a later include() allowed`, async (t) => {
+    const project = await makeTempProject({ 'config/a.json': '{}', 'data/old.csv': 'a' })
+    t.after(() => project.cleanup())
+    const matcher = createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE)
+    const seen: [RawEventKind, string][] = []
+    const errors: WatcherError[] = []
+    const watcher = await backend.start({ root: project.root, matcher, onEvent: (kind, rel) => void seen.push([kind, rel]), onError: (e) => void errors.push(e) })
+    t.after(() => watcher.close())
+    matcher.include(['data/**/*.csv'])
+    watcher.refresh?.('data')
+    await waitFor(async () => {
+      await project.write('data/new.csv', `b ${Date.now()}`)
+      return seen.some(([, rel]) => rel === 'data/new.csv')
+    }, { intervalMs: 100, message: 'an event from data/' })
+    assert.ok(!seen.some(([, rel]) => rel === 'data/old.csv'), 'files already there are not reported')
+    assert.deepEqual(errors, [])
+  })
+}

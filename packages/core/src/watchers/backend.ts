@@ -45,6 +45,11 @@ export interface FileWatcher {
  */
 export interface WatcherBackend {
   readonly name: string
+  /**
+   * Loads what the backend needs (a native package) before anything else starts, so a missing
+   * one fails `createHotReload` at once with an `OptionsError` that names it. Optional.
+   */
+  load?(options?: Pick<WatcherOptions, 'usePolling'>): Promise<void>
   /** Starts watching; resolves once the backend reports changes. */
   start(options: WatcherOptions): Promise<FileWatcher>
 }

@@ -3,9 +3,12 @@ import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
 import { WatcherError } from '../errors.js'
-import { isMissing, listWatchedFiles } from '../list-files.js'
+import { isMissing } from '../list-files.js'
 import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
+import { DirectoryInodes } from './directory-inodes.js'
 import { isOutside, toWatcherError } from './errors.js'
+import { reportBadNames } from './bad-names.js'
+import { createRelister } from './relist.js'
 
 const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
 
@@ -15,11 +18,9 @@ const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'chan
 // after each add/change, the file is stat'ed again and reported once more if it moved.
 const TRAILING_CHECK_MS = 60
 
-// chokidar emits `addDir`, then lists the new directory, then starts watching it: a file created
-// between the listing and the watch is never reported (mkdir followed by two quick writes loses
-// the second). So a new directory is listed again once chokidar has had time to watch it, and
-// the files it has not reported are reported as added. The later pass covers a loaded machine.
-const NEW_DIRECTORY_RELIST_MS = [60, 300] as const
+// A re-created directory is listed at once (its files are new to chokidar), and again after its
+// own watcher has started.
+const RECREATED_RELIST_MS: readonly number[] = [0, 60, 300, 1000]
 
 /**
  * The default backend: chokidar, native events or stat polling (`usePolling`). chokidar holds
@@ -60,61 +61,90 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     return stats.isDirectory() ? !matcher.couldContain(rel) : !matcher.isWatched(rel)
   }
 
-  const chokidar: FSWatcher = watch(root, {
-    ignored,
-    ignoreInitial: true,
-    // Editors' atomic saves (unlink then add) become one `change`; reconciliation compares bytes anyway.
-    atomic: options.atomicMs === 0 ? false : (options.atomicMs ?? 25),
-    usePolling: options.usePolling ?? false,
-    interval: options.pollIntervalMs ?? 100,
-    binaryInterval: options.pollIntervalMs ?? 100,
-    persistent: true,
+  const watchTree = (absolute: string): FSWatcher =>
+    watch(absolute, {
+      ignored,
+      ignoreInitial: true,
+      // Editors' atomic saves (unlink then add) become one `change`; reconciliation compares bytes anyway.
+      atomic: options.atomicMs === 0 ? false : (options.atomicMs ?? 25),
+      usePolling: options.usePolling ?? false,
+      interval: options.pollIntervalMs ?? 100,
+      binaryInterval: options.pollIntervalMs ?? 100,
+      persistent: true,
+    })
+
+  // A directory chokidar lost track of (deleted and re-created: see directory-inodes.ts) gets a
+  // watcher of its own, which replaces any below it. The other watchers let go of the old
+  // directory first: chokidar shares one fs.watch per path across all its instances, so a new
+  // watcher of the same path would join the old one, whose inode is gone, and hear nothing.
+  const overlays = new Map<string, FSWatcher>()
+  const letGo = (dirRel: string): void => {
+    const absolute = join(root, dirRel)
+    const below = (path: string): boolean => path === absolute || path.startsWith(`${absolute}${sep}`)
+    for (const fsw of [chokidar, ...overlays.values()]) {
+      const stale: string[] = []
+      for (const [dir, children] of Object.entries(fsw.getWatched())) {
+        if (below(dir)) stale.push(dir)
+        for (const child of children) if (below(join(dir, child))) stale.push(join(dir, child))
+      }
+      if (stale.length > 0) fsw.unwatch(stale)
+    }
+  }
+  const closeOverlays = (dirRel: string): Promise<unknown> => {
+    const closing: Promise<void>[] = []
+    for (const [dir, fsw] of overlays) {
+      // '' is the root: every overlay is below it (no overlay is named '' or starts with '/').
+      if (dirRel !== '' && dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
+      overlays.delete(dir)
+      closing.push(closeChokidar(fsw))
+    }
+    return Promise.all(closing)
+  }
+  const rewatch = async (dirRel: string): Promise<void> => {
+    await closeOverlays(dirRel)
+    if (closed) return
+    letGo(dirRel)
+    await inodes.recordTree(dirRel)
+    if (closed) return
+    const fsw = watchTree(join(root, dirRel))
+    overlays.set(dirRel, fsw)
+    attach(fsw)
+    // Closed before it is ready, chokidar drops its listeners: this never settles, and is collected.
+    await new Promise<void>((resolve) => fsw.once('ready', resolve))
+    // Replaced again while the new watcher started: the check sees the inode move.
+    if (!closed && overlays.get(dirRel) === fsw) inodes.checkTree(dirRel)
+  }
+  const inodes = new DirectoryInodes(root, (rel) => matcher.couldContain(rel), {
+    gone(rel) {
+      relister.forget(rel)
+      closeOverlays(rel).catch((error: unknown) => report(toWatcherError(error, root)))
+      if (matcher.couldContain(rel)) deliver('unlinkDir', rel)
+    },
+    recreated(rel) {
+      if (!matcher.couldContain(rel)) return
+      // Every applied file below it is reconsidered, and every file there now is reported, now
+      // and again once the new watcher has certainly started (files written meanwhile).
+      deliver('unlinkDir', rel)
+      relister.later(rel, RECREATED_RELIST_MS)
+      rewatch(rel).catch((error: unknown) => {
+        if (!closed) report(toWatcherError(error, root))
+      })
+    },
+    error(error) {
+      if (!closed) report(toWatcherError(error, root))
+    },
   })
 
-  // New directories being re-listed, with the files reported below them since they appeared.
-  const newDirectories = new Map<string, { seen: Set<string>; timers: NodeJS.Timeout[] }>()
-
   const deliver = (kind: RawEventKind, rel: string): void => {
-    if (kind === 'add' || kind === 'change') {
-      for (const [dir, entry] of newDirectories) if (rel.startsWith(`${dir}/`)) entry.seen.add(rel)
-    }
+    if (kind === 'add' || kind === 'change') relister.reported(rel)
     try {
       options.onEvent(kind, rel)
     } catch (thrown) {
       report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
     }
   }
-
-  const forgetDirectory = (dirRel: string): void => {
-    for (const [dir, entry] of newDirectories) {
-      if (dirRel !== '' && dir !== dirRel && !dir.startsWith(`${dirRel}/`)) continue
-      entry.timers.forEach(clearTimeout)
-      newDirectories.delete(dir)
-    }
-  }
-
-  const relistLater = (dirRel: string): void => {
-    forgetDirectory(dirRel)
-    const entry = { seen: new Set<string>(), timers: [] as NodeJS.Timeout[] }
-    const relist = (last: boolean) => (): void => {
-      if (last) newDirectories.delete(dirRel)
-      listWatchedFiles(root, matcher, { dirRel }).then(
-        (files) => {
-          if (closed) return
-          for (const rel of files) if (!entry.seen.has(rel)) deliver('add', rel)
-        },
-        (error: unknown) => {
-          if (!closed) report(toWatcherError(error, root))
-        },
-      )
-    }
-    NEW_DIRECTORY_RELIST_MS.forEach((ms, i) => {
-      const timer = setTimeout(relist(i === NEW_DIRECTORY_RELIST_MS.length - 1), ms)
-      timer.unref()
-      entry.timers.push(timer)
-    })
-    newDirectories.set(dirRel, entry)
-  }
+  const badNames = reportBadNames(root, matcher, report)
+  const relister = createRelister({ root, matcher, isClosed: () => closed, add: (rel) => deliver('add', rel), report, onInvalidName: badNames.found })
 
   const trailing = new Map<string, NodeJS.Timeout>()
   const checkLater = (absolute: string, rel: string, seen: Stats | undefined): void => {
@@ -136,11 +166,13 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     trailing.set(rel, timer)
   }
 
-  chokidar.on('all', (event, absolute, stats) => {
+  const attach = (fsw: FSWatcher): void => {
+  fsw.on('all', (event, absolute, stats) => {
     if (closed || !RAW_EVENT_KINDS.has(event)) return
     const kind = event as RawEventKind
     const rel = relOf(absolute)
     if (rel === '' || isOutside(rel)) return
+    badNames.check(rel)
     const isDir = kind === 'addDir' || kind === 'unlinkDir'
     // The matcher may have changed since chokidar decided to watch this path.
     if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
@@ -150,42 +182,73 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       clearTimeout(trailing.get(rel))
       trailing.delete(rel)
     }
-    if (kind === 'addDir') relistLater(rel)
-    if (kind === 'unlinkDir') forgetDirectory(rel)
+    if (kind === 'addDir') {
+      relister.later(rel)
+      void inodes.seen(rel, stats)
+    }
+    if (kind === 'unlinkDir') relister.forget(rel)
   })
   // chokidar decides whether a replaced file changed by its mtime: a file renamed over another
   // with the same mtime (two files written in one clock tick, then `mv a b`) is reported only as
   // the unlink of `a`. The native event for `b` still arrives: it gets the trailing check with
   // nothing seen, so `b` is reported unless chokidar reports it first (its own event replaces
   // the check with one against what it saw). Fingerprints drop the report if the bytes are equal.
-  chokidar.on('raw', (event, path, details) => {
-    if (closed || !mayBeUnreported(event, details)) return
+  fsw.on('raw', (event, path, details) => {
+    if (closed) return
     const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath
     // A native watcher on a directory names the entry; one on a file, or a poller, the file itself.
     const absolute = isAbsolute(path) ? path : typeof watched === 'string' ? (basename(watched) === path ? watched : join(watched, path)) : undefined
     if (absolute === undefined) return
     const rel = relOf(absolute)
-    if (rel !== '' && !isOutside(rel) && matcher.isWatched(rel) && !trailing.has(rel)) checkLater(absolute, rel, undefined)
+    if (rel === '' || isOutside(rel)) return
+    // An event naming a directory may be its deletion or its re-creation, which chokidar misses.
+    // Polling stats each path anew and sees a new directory by itself.
+    if (!polling) inodes.check(rel)
+    if (mayBeUnreported(event, details) && matcher.isWatched(rel) && !trailing.has(rel)) checkLater(absolute, rel, undefined)
   })
-  chokidar.on('error', (error) => {
+  fsw.on('error', (error) => {
     if (!closed) report(toWatcherError(error, root))
   })
+  }
+  const polling = options.usePolling ?? false
+  if (!polling) await inodes.recordTree('')
+  // Started once the directories' inodes are recorded (the closures above run only after this).
+  const chokidar = watchTree(root)
+  attach(chokidar)
 
   await new Promise<void>((resolve) => chokidar.once('ready', resolve))
+  if (!polling) inodes.checkTree('')
 
   return {
     close() {
       closed = true
       for (const timer of trailing.values()) clearTimeout(timer)
       trailing.clear()
-      forgetDirectory('')
-      closing ??= chokidar.close()
+      relister.forget('')
+      inodes.close()
+      closing ??= Promise.all([closeChokidar(chokidar), closeOverlays('')]).then(() => undefined)
       return closing
     },
     refresh(dirRel = '') {
       if (!closed) chokidar.add(join(root, dirRel))
     },
   }
+}
+
+/**
+ * Closes a chokidar instance so that no fs.watch handle of a scan in flight survives. chokidar 5
+ * creates a directory's fs.watch, returns its closer from an async function, and registers it
+ * only after re-checking `closed`: a close() that lands in that await gap sweeps closers that do
+ * not have it yet, and the handle stays open for good, keeping the process alive
+ * (paulmillr/chokidar#1482). The gap is a chain of microtasks. At the start of a macrotask the
+ * microtask queue is empty, so no add is inside the gap: close() runs there (setImmediate).
+ */
+function closeChokidar(fsw: FSWatcher): Promise<void> {
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      fsw.close().then(resolve, reject)
+    })
+  })
 }
 
 /**

@@ -1,0 +1,184 @@
+import { relative, sep } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { OptionsError, WatcherError } from '../errors.js'
+import { isMissing } from '../list-files.js'
+import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
+import { isOutside, toWatcherError } from './errors.js'
+import { createRelister } from './relist.js'
+import { reportBadNames } from './bad-names.js'
+
+/** The optional package this backend runs on. */
+export const PARCEL_PACKAGE = '@parcel/watcher'
+
+type ParcelEvent = { readonly path: string; readonly type: 'create' | 'update' | 'delete' }
+interface ParcelWatcher {
+  subscribe(dir: string, fn: (error: Error | null, events: ParcelEvent[]) => unknown, options?: { ignore?: string[] }): Promise<{ unsubscribe(): Promise<void> }>
+}
+
+const loaded = new Map<string, Promise<ParcelWatcher>>()
+
+/**
+ * Loads `@parcel/watcher` (or `specifier`, for tests) once, on first use: it is an optional
+ * dependency with a native binary per platform, so an instance that never selects this backend
+ * never loads it. Rejects with an `OptionsError` naming the package and the fallback.
+ */
+export function loadParcel(specifier: string = PARCEL_PACKAGE): Promise<ParcelWatcher> {
+  let loading = loaded.get(specifier)
+  if (!loading) {
+    loading = import(specifier).then(
+      (module: { default?: ParcelWatcher } & Partial<ParcelWatcher>) => {
+        const api = typeof module.subscribe === 'function' ? (module as ParcelWatcher) : module.default
+        if (typeof api?.subscribe !== 'function') throw new Error(`${specifier} has no subscribe() function`)
+        return api
+      },
+      (error: unknown) => {
+        throw new OptionsError(`watcher "parcel" needs the optional package ${PARCEL_PACKAGE}, which could not be loaded: ${errorMessage(error)}`, {
+          cause: error,
+          hint:
+            `Install it with \`npm install ${PARCEL_PACKAGE}\` (its native binary must match this platform, ${process.platform}-${process.arch}; ` +
+            "installs with --omit=optional leave it out), or use the default backend: `watcher: 'chokidar'` (drop `--watcher parcel`).",
+        })
+      },
+    )
+    // A failed load is not cached: installing the package fixes the next attempt.
+    loading.catch(() => loaded.delete(specifier))
+    loaded.set(specifier, loading)
+  }
+  return loading
+}
+
+/**
+ * `@parcel/watcher` (the watcher of VS Code and Parcel): one native recursive subscription for
+ * the whole root, events delivered in batches. It has no polling mode.
+ */
+export const parcelBackend: WatcherBackend = Object.freeze({
+  name: 'parcel',
+  async load(options: Pick<WatcherOptions, 'usePolling'> = {}) {
+    refusePolling(options.usePolling)
+    await loadParcel()
+  },
+  start: (options: WatcherOptions) => startParcel(options),
+})
+
+/** Starts a `@parcel/watcher` subscription on `options.root` (see `startParcelWith`). */
+export async function startParcel(options: WatcherOptions, specifier: string = PARCEL_PACKAGE): Promise<FileWatcher> {
+  refusePolling(options.usePolling)
+  return startParcelWith(await loadParcel(specifier), options)
+}
+
+function refusePolling(usePolling: boolean | undefined): void {
+  if (!usePolling) return
+  throw new OptionsError('watcher "parcel" has no polling mode (usePolling / --poll)', {
+    hint: "Drop usePolling, or use `watcher: 'chokidar'` with `usePolling: true` for network drives and containers.",
+  })
+}
+
+async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): Promise<FileWatcher> {
+  const { root, matcher } = options
+  let closed = false
+  let closing: Promise<void> | undefined
+  const relOf = (absolute: string): string => relative(root, absolute).split(sep).join('/')
+
+  const report = (error: WatcherError): void => {
+    try {
+      options.onError(error)
+    } catch (thrown) {
+      // The error listener itself failed: there is nobody left to tell but the process.
+      process.emitWarning(`hotreload: the watcher's error handler threw: ${String(thrown)} (while reporting: ${error.message})`)
+    }
+  }
+  const deliver = (kind: RawEventKind, rel: string): void => {
+    if (kind === 'add' || kind === 'change') relister.reported(rel)
+    try {
+      options.onEvent(kind, rel)
+    } catch (thrown) {
+      report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
+    }
+  }
+  // parcel adds a watch for a new directory after it has read it, like chokidar: files written
+  // in between are found by listing it again.
+  const badNames = reportBadNames(root, matcher, report)
+  const relister = createRelister({ root, matcher, isClosed: () => closed, add: (rel) => deliver('add', rel), report, onInvalidName: badNames.found })
+
+  const onCreate = async (absolute: string, rel: string): Promise<void> => {
+    if (matcher.isWatched(rel)) deliver('add', rel)
+    if (!matcher.couldContain(rel)) return
+    // parcel's events do not say whether the path is a directory.
+    let isDirectory = false
+    try {
+      isDirectory = (await stat(absolute)).isDirectory()
+    } catch (error) {
+      if (!isMissing(error)) throw error
+    }
+    if (isDirectory && !closed) {
+      deliver('addDir', rel)
+      relister.later(rel)
+    }
+  }
+
+  const onEvents = (error: Error | null, events: ParcelEvent[]): void => {
+    if (closed) return
+    if (error) report(toWatcherError(withErrno(error), root))
+    for (const { path, type } of events) {
+      const rel = relOf(path)
+      if (rel === '' || isOutside(rel)) continue
+      badNames.check(rel)
+      if (type === 'update') {
+        if (matcher.isWatched(rel)) deliver('change', rel)
+      } else if (type === 'delete') {
+        // A deleted path may have been a file or a directory: both are reconciled from the bytes.
+        if (matcher.isWatched(rel)) deliver('unlink', rel)
+        if (matcher.couldContain(rel)) {
+          relister.forget(rel)
+          deliver('unlinkDir', rel)
+        }
+      } else {
+        onCreate(path, rel).catch((thrown: unknown) => {
+          if (!closed) report(toWatcherError(thrown, root))
+        })
+      }
+    }
+  }
+
+  let subscription: { unsubscribe(): Promise<void> }
+  try {
+    subscription = await parcel.subscribe(root, onEvents)
+  } catch (error) {
+    throw toWatcherError(withErrno(error), root)
+  }
+
+  return {
+    close() {
+      closed = true
+      relister.forget('')
+      closing ??= subscription.unsubscribe()
+      return closing
+    },
+    // One recursive subscription covers the whole root: a directory a later include() allowed
+    // is already watched.
+    refresh() {},
+  }
+}
+
+// parcel's native errors carry only a message (`inotify_add_watch on '/x' failed: No space left
+// on device`): give them the errno code and path that toWatcherError turns into a hint.
+const ERRNO_MESSAGES: readonly [RegExp, string][] = [
+  [/no space left on device/i, 'ENOSPC'],
+  [/permission denied/i, 'EACCES'],
+  [/operation not permitted/i, 'EPERM'],
+  [/too many open files in system/i, 'ENFILE'],
+  [/too many open files/i, 'EMFILE'],
+  [/no such file or directory/i, 'ENOENT'],
+]
+
+function withErrno(error: unknown): unknown {
+  if (!(error instanceof Error) || typeof (error as NodeJS.ErrnoException).code === 'string') return error
+  const code = ERRNO_MESSAGES.find(([pattern]) => pattern.test(error.message))?.[1]
+  if (code === undefined) return error
+  const path = /'([^']+)'/.exec(error.message)?.[1]
+  return Object.assign(new Error(error.message, { cause: error }), { code, ...(path === undefined ? {} : { path }) })
+}
+
+function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown)
+}
