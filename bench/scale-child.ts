@@ -1,6 +1,6 @@
 /**
  * One scale measurement in a fresh process, so RSS is not polluted by other contenders:
- * `node --expose-gc --conditions=source --import tsx scale-child.ts <chokidar|hotreload> <root> <firstValue> <changes>`.
+ * `node --expose-gc --conditions=source --import tsx scale-child.ts <chokidar|hotreload|hotreload-parcel> <root> <firstValue> <changes>`.
  * Prints one JSON line: { readyMs, rssBytes, heapBytes, files, latenciesMs }.
  */
 import { watch } from 'chokidar'
@@ -22,8 +22,8 @@ interface Started {
 }
 
 const [contender, root, firstArg, changesArg] = process.argv.slice(2)
-if ((contender !== 'chokidar' && contender !== 'hotreload') || root === undefined) {
-  throw new Error('usage: scale-child.ts <chokidar|hotreload> <root> <firstValue> <changes>')
+if ((contender !== 'chokidar' && contender !== 'hotreload' && contender !== 'hotreload-parcel') || root === undefined) {
+  throw new Error('usage: scale-child.ts <chokidar|hotreload|hotreload-parcel> <root> <firstValue> <changes>')
 }
 const first = Number(firstArg)
 const changes = Number(changesArg)
@@ -54,9 +54,9 @@ async function startChokidar(): Promise<Started> {
 }
 
 /** hotreload with plugin-config over the same root (its default include covers config/ and static/). */
-async function startHotreload(): Promise<Started> {
+async function startHotreload(watcher: 'chokidar' | 'parcel'): Promise<Started> {
   const configs = configPlugin({ schemas: { app: BenchConfigSchema } })
-  const reloader = await createHotReload({ root: root as string, debounceMs: 0, plugins: [configs] })
+  const reloader = await createHotReload({ root: root as string, debounceMs: 0, watcher, plugins: [configs] })
   const unsubscribe = configs.watch('app').subscribe((value) => {
     if (value !== undefined) tracker.set('app', value.value)
   })
@@ -72,7 +72,7 @@ async function startHotreload(): Promise<Started> {
 collect()
 const before = process.memoryUsage()
 const t0 = performance.now()
-const started = contender === 'chokidar' ? await startChokidar() : await startHotreload()
+const started = contender === 'chokidar' ? await startChokidar() : await startHotreload(contender === 'hotreload-parcel' ? 'parcel' : 'chokidar')
 const readyMs = performance.now() - t0
 collect()
 const after = process.memoryUsage()

@@ -65,10 +65,6 @@ export interface ReloadOptions {
   readonly reason?: Extract<TransactionReason, 'manual' | 'restore' | 'fleet'>
 }
 
-/**
- * The kernel as plugins see it: the hooks, the resolved options, and the few services a plugin
- * needs from the core. Handed to `Plugin.apply`.
- */
 /** Options of `kernel.claimFiles()`. */
 export interface ClaimOptions {
   /** Files larger than this many bytes are refused by size, without being read. */
@@ -85,6 +81,10 @@ export interface ClaimOptions {
   readonly fingerprint?: 'content' | 'stat'
 }
 
+/**
+ * The kernel as plugins see it: the hooks, the resolved options, and the few services a plugin
+ * needs from the core. Handed to `Plugin.apply`.
+ */
 export interface Kernel {
   readonly hooks: KernelHooks
   /** Absolute root directory; every path in changes and events is relative to it. */

@@ -1,14 +1,12 @@
-import { basename, isAbsolute, join, relative, sep } from 'node:path'
+import { basename, isAbsolute, join, sep } from 'node:path'
 import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { watch, type FSWatcher } from 'chokidar'
-import { WatcherError } from '../errors.js'
 import { isMissing } from '../list-files.js'
 import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
 import { DirectoryInodes } from './directory-inodes.js'
 import { isOutside, toWatcherError } from './errors.js'
-import { reportBadNames } from './bad-names.js'
-import { createRelister } from './relist.js'
+import { createOutlet } from './outlet.js'
 
 const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
 
@@ -37,17 +35,9 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   const { root, matcher } = options
   let closed = false
   let closing: Promise<void> | undefined
+  const { relOf, report, deliver, badNames, relister } = createOutlet(options, () => closed)
 
-  const relOf = (absolute: string): string => relative(root, absolute).split(sep).join('/')
 
-  const report = (error: WatcherError): void => {
-    try {
-      options.onError(error)
-    } catch (thrown) {
-      // The error listener itself failed: there is nobody left to tell but the process.
-      process.emitWarning(`hotreload: the watcher's error handler threw: ${String(thrown)} (while reporting: ${error.message})`)
-    }
-  }
 
   const ignored = (absolute: string, stats?: Stats): boolean => {
     const rel = relOf(absolute)
@@ -135,16 +125,6 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     },
   })
 
-  const deliver = (kind: RawEventKind, rel: string): void => {
-    if (kind === 'add' || kind === 'change') relister.reported(rel)
-    try {
-      options.onEvent(kind, rel)
-    } catch (thrown) {
-      report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
-    }
-  }
-  const badNames = reportBadNames(root, matcher, report)
-  const relister = createRelister({ root, matcher, isClosed: () => closed, add: (rel) => deliver('add', rel), report, onInvalidName: badNames.found })
 
   const trailing = new Map<string, NodeJS.Timeout>()
   const checkLater = (absolute: string, rel: string, seen: Stats | undefined): void => {
@@ -265,7 +245,4 @@ function mayBeUnreported(event: string, details: unknown): boolean {
   return !chokidarReports && (curr.ino !== prev.ino || curr.ctimeMs !== prev.ctimeMs)
 }
 
-function errorMessage(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.message : String(thrown)
-}
 

@@ -1,11 +1,9 @@
-import { relative, sep } from 'node:path'
 import { stat } from 'node:fs/promises'
-import { OptionsError, WatcherError } from '../errors.js'
+import { OptionsError } from '../errors.js'
 import { isMissing } from '../list-files.js'
-import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
+import type { FileWatcher, WatcherBackend, WatcherOptions } from './backend.js'
 import { isOutside, toWatcherError } from './errors.js'
-import { createRelister } from './relist.js'
-import { reportBadNames } from './bad-names.js'
+import { createOutlet, errorMessage } from './outlet.js'
 
 /** The optional package this backend runs on. */
 export const PARCEL_PACKAGE = '@parcel/watcher'
@@ -77,28 +75,10 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
   const { root, matcher } = options
   let closed = false
   let closing: Promise<void> | undefined
-  const relOf = (absolute: string): string => relative(root, absolute).split(sep).join('/')
+  const { relOf, report, deliver, badNames, relister } = createOutlet(options, () => closed)
 
-  const report = (error: WatcherError): void => {
-    try {
-      options.onError(error)
-    } catch (thrown) {
-      // The error listener itself failed: there is nobody left to tell but the process.
-      process.emitWarning(`hotreload: the watcher's error handler threw: ${String(thrown)} (while reporting: ${error.message})`)
-    }
-  }
-  const deliver = (kind: RawEventKind, rel: string): void => {
-    if (kind === 'add' || kind === 'change') relister.reported(rel)
-    try {
-      options.onEvent(kind, rel)
-    } catch (thrown) {
-      report(new WatcherError(`handling the watcher's "${kind}" event for ${rel} failed: ${errorMessage(thrown)}`, { cause: thrown, path: rel }))
-    }
-  }
   // parcel adds a watch for a new directory after it has read it, like chokidar: files written
   // in between are found by listing it again.
-  const badNames = reportBadNames(root, matcher, report)
-  const relister = createRelister({ root, matcher, isClosed: () => closed, add: (rel) => deliver('add', rel), report, onInvalidName: badNames.found })
 
   const onCreate = async (absolute: string, rel: string): Promise<void> => {
     if (matcher.isWatched(rel)) deliver('add', rel)
@@ -179,6 +159,3 @@ function withErrno(error: unknown): unknown {
   return Object.assign(new Error(error.message, { cause: error }), { code, ...(path === undefined ? {} : { path }) })
 }
 
-function errorMessage(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.message : String(thrown)
-}
