@@ -37,8 +37,8 @@ export function claimFiles(
   }
   let active = true
   const removeGlobs = include(list)
-  // A stat-fingerprinted claim asks the core to read nothing, so it adds no read need.
-  const removeReads = options.fingerprint === 'stat' ? undefined : reads?.add(list, options.maxFileBytes)
+  // A stat-fingerprinted claim asks the core to read nothing, at start or at a change.
+  const removeReads = reads?.add(list, options.maxFileBytes, options.fingerprint === 'stat')
   hooks.detect.tap(plugin, (changes, tx) => {
     if (!active) return changes
     for (const change of changes) {

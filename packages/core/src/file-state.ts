@@ -5,7 +5,7 @@ import { listWatchedFiles } from './list-files.js'
 import { mapLimit } from './map-limit.js'
 import type { PathMatcher } from './path-matcher.js'
 import { isStatFingerprint, MISSING, probeAsync, probeSync, statFingerprint, type Probe, type ReadNeeds, type Snapshot } from './read-probe.js'
-import type { ChangeSource, FileChange, Fingerprint, Reconciled, ReconcileOptions } from './changes.js'
+import { commitToBaseline, type ChangeSource, type FileChange, type Fingerprint, type Reconciled, type ReconcileOptions } from './changes.js'
 
 export type { Reconciled } from './changes.js'
 export type { ReadNeeds } from './read-probe.js'
@@ -164,13 +164,14 @@ export class FileState implements ChangeSource {
   /**
    * What to read of `rel` now. At the initial load, only what plugins declared (a file nobody
    * claims is fingerprinted by stat: a large tree starts without reading it). After it, a
-   * changed file is read and hashed whoever claims it, within the plugins' size limit, so its
+   * changed file is read and hashed unless a plugin claimed it with `fingerprint: 'stat'`
+   * (it reads the file itself), within the plugins' size limit, so its
    * fingerprint becomes a content hash at its first change and touching it or writing the same
    * bytes again is not a change (issue 11: "do not hash ... until they first change").
    */
   #probeNeeds(rel: string): ReadNeeds {
     const needs = this.#needs(rel)
-    if (needs.bytes || !this.#loaded) return needs
+    if (needs.bytes || needs.statOnly === true || !this.#loaded) return needs
     return needs.maxBytes === Infinity ? EVERYTHING : { bytes: true, maxBytes: needs.maxBytes }
   }
 
@@ -316,11 +317,7 @@ export class FileState implements ChangeSource {
 
   /** Takes the changes of a committed transaction into the baseline. */
   commit(changes: readonly FileChange[]): void {
-    for (const change of changes) {
-      if (change.kind === 'deleted') this.#baseline.delete(change.path)
-      if (change.kind === 'renamed' && change.from !== undefined) this.#baseline.delete(change.from)
-      if (change.kind !== 'deleted' && change.fingerprint) this.#baseline.set(change.path, change.fingerprint)
-    }
+    commitToBaseline(this.#baseline, changes)
   }
 
   /** Drops the contents kept since `reconcile`; call it when a transaction ends. */

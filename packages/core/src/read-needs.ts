@@ -7,6 +7,8 @@ const MAX_CACHED_ANSWERS = 50_000
 interface Claim {
   readonly test: (path: string) => boolean
   readonly maxBytes: number
+  /** `fingerprint: 'stat'`: the plugin reads the files itself; the core only stats them. */
+  readonly statOnly: boolean
 }
 
 /**
@@ -19,9 +21,12 @@ export class ReadNeedsRegistry {
   readonly #claims = new Set<Claim>()
   readonly #answers = new Map<string, ReadNeeds>()
 
-  /** Declares that `globs` are read, up to `maxBytes` each. Returns the removal. */
-  add(globs: readonly string[], maxBytes = Infinity): () => void {
-    const claim: Claim = { test: picomatch([...globs], { dot: true }), maxBytes }
+  /**
+   * Declares that `globs` are read, up to `maxBytes` each, by the core (`statOnly` false) or by
+   * the claiming plugin itself (`statOnly` true: the core only stats them). Returns the removal.
+   */
+  add(globs: readonly string[], maxBytes = Infinity, statOnly = false): () => void {
+    const claim: Claim = { test: picomatch([...globs], { dot: true }), maxBytes, statOnly }
     this.#claims.add(claim)
     this.#answers.clear()
     return () => {
@@ -29,19 +34,24 @@ export class ReadNeedsRegistry {
     }
   }
 
-  /** What the source needs of `rel`: read when any claim matches, within the smallest limit among them. */
+  /**
+   * What the source needs of `rel`: read when any claim that the core reads for matches, within
+   * the smallest limit among them; stat only when every matching claim is `statOnly`.
+   */
   needs(rel: string): ReadNeeds {
     let answer = this.#answers.get(rel)
     if (answer !== undefined) return answer
     let bytes = false
+    let statOnly = false
     let maxBytes = Infinity
     for (const claim of this.#claims) {
       if (!claim.test(rel)) continue
-      bytes = true
+      if (claim.statOnly) statOnly = true
+      else bytes = true
       maxBytes = Math.min(maxBytes, claim.maxBytes)
     }
     if (this.#answers.size >= MAX_CACHED_ANSWERS) this.#answers.clear()
-    answer = Object.freeze({ bytes, maxBytes })
+    answer = Object.freeze(statOnly && !bytes ? { bytes, maxBytes, statOnly } : { bytes, maxBytes })
     this.#answers.set(rel, answer)
     return answer
   }

@@ -11,6 +11,11 @@ export interface ReadNeeds {
   readonly bytes: boolean
   /** Files larger than this are fingerprinted by stat and never read (`read()` rejects). */
   readonly maxBytes: number
+  /**
+   * A plugin claimed the file with `fingerprint: 'stat'`: the core never reads it itself, not
+   * even at a change (an unclaimed file is hashed at its first change).
+   */
+  readonly statOnly?: boolean
 }
 
 export interface Snapshot {

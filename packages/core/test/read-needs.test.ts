@@ -143,4 +143,9 @@ test("kernel.claimFiles({ fingerprint: 'stat' }): claimed files are fingerprinte
   await rename(project.path('static/a.css'), project.path('static/moved.css'))
   const record = await reloader.reload()
   assert.deepEqual(record.changes, [{ kind: 'renamed', path: 'static/moved.css', from: 'static/a.css' }])
+  // Changed after the initial load, it is still fingerprinted by stat: the claiming plugin
+  // reads it, not the core (unclaimed files, by contrast, are hashed at their first change).
+  await project.write('static/moved.css', 'c{}!')
+  await reloader.reload({ paths: ['static/moved.css'] })
+  assert.match(seen.get('by-stat:static/moved.css') ?? '', /^stat:4:[\d.]+=c\{\}!$/)
 })
