@@ -82,3 +82,16 @@ export interface ChangeSource {
    */
   watch?(onDirty: (paths: readonly string[]) => void, onError: (error: Error) => void): Promise<{ close(): Promise<void> }>
 }
+
+/**
+ * Takes the changes of a committed transaction into a source's `baseline` (path → fingerprint):
+ * a deleted path and a rename's old path leave it, every other change's new fingerprint enters
+ * it. What a `ChangeSource.commit()` does with its own map.
+ */
+export function commitToBaseline(baseline: Map<string, Fingerprint>, changes: readonly FileChange[]): void {
+  for (const change of changes) {
+    if (change.kind === 'deleted') baseline.delete(change.path)
+    if (change.kind === 'renamed' && change.from !== undefined) baseline.delete(change.from)
+    if (change.kind !== 'deleted' && change.fingerprint) baseline.set(change.path, change.fingerprint)
+  }
+}

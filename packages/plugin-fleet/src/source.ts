@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { mapLimit, type FileChange, type Fingerprint } from '@hotreload/core'
+import { commitToBaseline, mapLimit, type FileChange, type Fingerprint } from '@hotreload/core'
 import { FleetError } from './errors.js'
 import type { ChangeSource, Reconciled } from './kernel-adapter.js'
 import type { FleetStore } from './store.js'
@@ -115,11 +115,7 @@ export class FleetSource implements ChangeSource {
   }
 
   commit(changes: readonly FileChange[]): void {
-    for (const change of changes) {
-      if (change.kind === 'deleted') this.#baseline.delete(change.path)
-      if (change.kind === 'renamed' && change.from !== undefined) this.#baseline.delete(change.from)
-      if (change.kind !== 'deleted' && change.fingerprint) this.#baseline.set(change.path, change.fingerprint)
-    }
+    commitToBaseline(this.#baseline, changes)
   }
 
   release(): void {
