@@ -1,46 +1,57 @@
+import { performance } from 'node:perf_hooks'
 import { StageTimeoutError } from './errors.js'
 import type { TransactionContext } from './transaction.js'
 
+/** The stage being timed. */
+interface Running {
+  readonly stage: string
+  readonly ms: number
+  readonly tx: TransactionContext
+  /** `performance.now()` past which the stage has run out of time. */
+  readonly deadline: number
+  readonly reject: (error: unknown) => void
+  timedOut: boolean
+}
+
 /**
- * The time limit of transaction stages: one timer, re-armed (`refresh()`) for each stage
- * instead of a timer made and cleared per stage, which the single-save path paid for on every
- * edit. When it fires, the stage's transaction is marked stale (`tx.cancel`), so no later tap
- * runs, and the stage's promise rejects with a `StageTimeoutError` naming the running plugin.
+ * The time limit of transaction stages, on one timer for all of them. A stage only notes its
+ * deadline; the timer is re-armed only when it would fire too late for that deadline (a shorter
+ * `prepareTimeoutMs`), and when it fires early for the stage then running it sets itself again
+ * for the rest. So a save does not create, clear or even refresh a timer per stage: each of
+ * those cost the single-save path a few µs (issue 11). When a stage runs out of time, its
+ * transaction is marked stale (`tx.cancel`), so no later tap runs, and the stage's promise
+ * rejects with a `StageTimeoutError` naming the running plugin.
  */
 export class StageTimer {
   #timer: NodeJS.Timeout | undefined
-  #ms = 0
-  #fire: (() => void) | undefined
+  /** `performance.now()` at which `#timer` fires. */
+  #due = 0
+  #running: Running | undefined
+  readonly #onLate: (error: unknown, tx: TransactionContext) => void
 
   /**
-   * Runs `work` for `stage` within `ms`. A rejection that arrives after the time limit went to
-   * `onLate` (a hung step that failed later), never to Node's unhandled-rejection handler.
+   * `onLate` receives a rejection that arrived after its stage's time limit (a hung step that
+   * failed later), which must never reach Node's unhandled-rejection handler.
    */
-  run<T>(stage: string, ms: number, tx: TransactionContext, work: () => Promise<T>, onLate: (error: unknown) => void): Promise<T> {
+  constructor(onLate: (error: unknown, tx: TransactionContext) => void) {
+    this.#onLate = onLate
+  }
+
+  /** Runs `work` for `stage` of `tx` within `ms`. */
+  run<T>(stage: string, ms: number, tx: TransactionContext, work: () => Promise<T>): Promise<T> {
+    const deadline = performance.now() + ms
     return new Promise<T>((resolve, reject) => {
-      let timedOut = false
-      const fire = (): void => {
-        timedOut = true
-        const error = new StageTimeoutError(stage, ms, tx.currentPlugin)
-        tx.cancel(error)
-        reject(error)
-      }
-      this.#fire = fire
-      this.#arm(ms)
-      const settle = (): void => {
-        if (this.#fire !== fire) return
-        this.#fire = undefined
-        // Armed but idle until the next stage: it must not keep the process alive.
-        this.#timer?.unref()
-      }
+      const running: Running = { stage, ms, tx, deadline, reject, timedOut: false }
+      this.#running = running
+      this.#arm(deadline, ms)
       work().then(
         (value) => {
-          settle()
+          this.#settle(running)
           resolve(value)
         },
         (error: unknown) => {
-          settle()
-          if (timedOut) onLate(error)
+          this.#settle(running)
+          if (running.timedOut) this.#onLate(error, tx)
           else reject(error)
         },
       )
@@ -51,16 +62,42 @@ export class StageTimer {
   stop(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#fire = undefined
+    this.#running = undefined
   }
 
-  #arm(ms: number): void {
-    if (this.#timer !== undefined && this.#ms === ms) {
-      this.#timer.refresh().ref()
+  #arm(deadline: number, ms: number): void {
+    if (this.#timer === undefined || deadline < this.#due) {
+      clearTimeout(this.#timer)
+      this.#timer = setTimeout(this.#tick, ms)
+      this.#due = deadline
       return
     }
-    clearTimeout(this.#timer)
-    this.#ms = ms
-    this.#timer = setTimeout(() => this.#fire?.(), ms)
+    // Fires at or before the deadline; unref'd while no stage ran.
+    this.#timer.ref()
+  }
+
+  #settle(running: Running): void {
+    if (this.#running !== running) return
+    this.#running = undefined
+    // Pending but idle until the next stage: it must not keep the process alive.
+    this.#timer?.unref()
+  }
+
+  readonly #tick = (): void => {
+    this.#timer = undefined
+    const running = this.#running
+    if (!running) return
+    const left = running.deadline - performance.now()
+    if (left > 0) {
+      // Armed for an earlier stage: the running one has time left.
+      this.#timer = setTimeout(this.#tick, Math.ceil(left))
+      this.#due = running.deadline
+      return
+    }
+    this.#running = undefined
+    running.timedOut = true
+    const error = new StageTimeoutError(running.stage, running.ms, running.tx.currentPlugin)
+    running.tx.cancel(error)
+    running.reject(error)
   }
 }

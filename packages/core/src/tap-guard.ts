@@ -52,41 +52,83 @@ function call(tap: TapLike, args: unknown[]): Promise<unknown> {
 }
 
 function findTx(args: unknown[]): TransactionContext | undefined {
-  return args.find((a): a is TransactionContext => a instanceof TransactionContext)
+  for (const a of args) if (a instanceof TransactionContext) return a
+  return undefined
 }
 
+/** What a guarded tap ended with, before the kernel is told it settled. */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * A sync tap (a detect claim, a commit swap) runs and settles in the same turn: no async
+ * function, no extra promise per tap, only the one tapable awaits. A tap that returns a
+ * promise is followed by one `then`. Either way the order is the same: the tap's result is
+ * judged (stale, failed), then the transaction is told the tap settled, which runs the undos
+ * that waited for it, and only then does the hook go on.
+ */
 function guardSeries<T extends TapLike>(tap: T, stage: StageName, deps: GuardDeps): T {
   const original = { ...tap }
+  const name = tap.name
   // The detect hook is a waterfall: a skipped or stale tap passes the changes on unchanged.
   const passOn = (args: unknown[]) => (stage === 'detect' ? args[0] : undefined)
+  const judge = (tx: TransactionContext, args: unknown[], outcome: Outcome): Outcome => {
+    if (outcome.ok) return tx.stale && stage !== 'commit' ? { ok: true, value: passOn(args) } : outcome
+    const { error } = outcome
+    if (stage === 'validate') {
+      tx.problem(toProblem(error, name, tx.pathOfFailure(name)))
+      return { ok: true, value: undefined }
+    }
+    if (stage === 'commit') {
+      deps.reportTapError(error, name, stage)
+      return { ok: true, value: undefined }
+    }
+    if (tx.stale) return { ok: true, value: passOn(args) }
+    return { ok: false, error: attribute(error, name) }
+  }
+  // Returns the tap's value or throws its error, after any late undo ran.
+  const settle = (tx: TransactionContext, started: number, outcome: Outcome): unknown => {
+    const waiting = tx.tapSettled(name, stage, performance.now() - started)
+    if (waiting) return waiting.then(() => unwrap(outcome))
+    return unwrap(outcome)
+  }
   return {
     ...tap,
     type: 'promise',
-    fn: async (...args: unknown[]) => {
+    fn: (...args: unknown[]) => {
       const tx = findTx(args)
       if (!tx) return call(original, args)
-      if (tx.stale && stage !== 'commit') return passOn(args)
-      tx.tapStarted(tap.name)
+      if (tx.stale && stage !== 'commit') return Promise.resolve(passOn(args))
+      tx.tapStarted(name)
       const started = performance.now()
+      let outcome: Outcome
       try {
-        const result = await call(original, args)
-        return tx.stale && stage !== 'commit' ? passOn(args) : result
+        const result = original.type === 'async' ? call(original, args) : Reflect.apply(original.fn, undefined, args)
+        if (isThenable(result)) {
+          return Promise.resolve(result).then(
+            (value) => settle(tx, started, judge(tx, args, { ok: true, value })),
+            (error: unknown) => settle(tx, started, judge(tx, args, { ok: false, error })),
+          )
+        }
+        outcome = judge(tx, args, { ok: true, value: result })
       } catch (error) {
-        if (stage === 'validate') {
-          tx.problem(toProblem(error, tap.name, tx.pathOfFailure(tap.name)))
-          return undefined
-        }
-        if (stage === 'commit') {
-          deps.reportTapError(error, tap.name, stage)
-          return undefined
-        }
-        if (tx.stale) return passOn(args)
-        throw attribute(error, tap.name)
-      } finally {
-        await tx.tapSettled(tap.name, stage, performance.now() - started)
+        outcome = judge(tx, args, { ok: false, error })
+      }
+      try {
+        return Promise.resolve(settle(tx, started, outcome))
+      } catch (error) {
+        return Promise.reject(error)
       }
     },
   }
+}
+
+function unwrap(outcome: Outcome): unknown {
+  if (outcome.ok) return outcome.value
+  throw outcome.error
 }
 
 function guardRollback<T extends TapLike>(tap: T, deps: GuardDeps): T {
