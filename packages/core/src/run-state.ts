@@ -25,6 +25,8 @@ export class RunState {
   #dirMade = false
   /** `state.json`, open for in-place writes after the run's first save (see `save`). */
   #fd: number | undefined
+  /** The buffer every fixed-size record is written from (see `#format`). */
+  #record: Buffer | undefined
 
   constructor(dir: string, writable: boolean) {
     this.#dir = dir
@@ -64,7 +66,7 @@ export class RunState {
   save(version: number): void {
     if (!this.#writable) return
     const file = join(this.#dir, FILE)
-    const record = Buffer.from(`${JSON.stringify({ version, runId: this.runId, time: new Date().toISOString() })}`.padEnd(RECORD_BYTES - 1) + '\n')
+    const record = this.#format(version)
     try {
       // A state.json deleted or replaced while the run holds it (nlink 0): written anew below.
       if (this.#fd !== undefined && record.length === RECORD_BYTES && fstatSync(this.#fd).nlink > 0) {
@@ -89,6 +91,21 @@ export class RunState {
         cause: error,
       })
     }
+  }
+
+  /**
+   * The record of `version`, padded to `RECORD_BYTES`, in one buffer kept for the run: the
+   * JSON is written out by hand (a number, a UUID and an ISO time need no escaping), which is
+   * what `JSON.stringify` gives, without the object, the padded string and a buffer per save.
+   */
+  #format(version: number): Buffer {
+    const text = `{"version":${version},"runId":"${this.runId}","time":"${new Date().toISOString()}"}`
+    if (text.length > RECORD_BYTES - 1) return Buffer.from(`${text}\n`)
+    const record = (this.#record ??= Buffer.alloc(RECORD_BYTES))
+    const length = record.write(text, 0, 'latin1')
+    record.fill(0x20, length, RECORD_BYTES - 1)
+    record[RECORD_BYTES - 1] = 0x0a
+    return record
   }
 
   /** Lets go of the kept descriptor. Idempotent; a later save opens the file anew. */

@@ -229,8 +229,12 @@ export class TransactionQueue {
     } finally {
       source.release()
       this.running = false
-      // After the transaction's subscribers had their turn: the next one finds it made.
-      this.spare ??= new AbortController()
+      // After the transaction's subscribers had their turn: the next one finds it made, with
+      // its signal (which Node makes at the first `signal` read; plugins read it in validate).
+      if (this.spare === undefined) {
+        this.spare = new AbortController()
+        void this.spare.signal
+      }
     }
   }
 
