@@ -2,6 +2,8 @@ import picomatch from 'picomatch'
 import { ConfigFormatError, ConfigNameError, CONFIG_ERROR_CODES, type ConfigError } from './errors.js'
 import { FORMAT_BY_EXTENSION, formatOf, type ConfigFormat } from './parse.js'
 
+const MAX_CACHED_ANSWERS = 50_000
+
 /** What a file's path says about it: which config it belongs to, for which environment, in which format. */
 export interface ConfigFileRole {
   /** The config name: the path below the glob's base directory without extension, e.g. `app`, `services/db`. */
@@ -18,6 +20,9 @@ export interface ConfigFileRole {
  */
 export class ConfigNamer {
   private readonly globs: { readonly base: string; readonly test: (path: string) => boolean }[]
+  // Which glob each path matches, -1 for none: the same files are saved again and again, and
+  // picomatch ran twice per save for one file (the claim filter, then the name).
+  private readonly answers = new Map<string, number>()
 
   constructor(globs: readonly string[]) {
     this.globs = globs.map((glob) => ({ base: picomatch.scan(glob).base, test: picomatch(glob, { dot: false }) }))
@@ -25,7 +30,19 @@ export class ConfigNamer {
 
   /** True if a root-relative path is one of this plugin's files. */
   matches(path: string): boolean {
-    return this.globs.some((g) => g.test(path))
+    return this.globIndex(path) >= 0
+  }
+
+  private globIndex(path: string): number {
+    let index = this.answers.get(path)
+    if (index === undefined) {
+      index = this.globs.findIndex((g) => g.test(path))
+      // Enough for every config file of a large tree; past it the cache starts again, so a
+      // process that sees ever-new paths does not grow without bound.
+      if (this.answers.size >= MAX_CACHED_ANSWERS) this.answers.clear()
+      this.answers.set(path, index)
+    }
+    return index
   }
 
   /** The file to create for config `name`: its JSON file below the first glob's base directory. */
@@ -36,7 +53,7 @@ export class ConfigNamer {
 
   /** The role of a matching path, or the error explaining why its name or extension is not usable. */
   resolve(path: string): { ok: true; role: ConfigFileRole } | { ok: false; error: ConfigError } {
-    const glob = this.globs.find((g) => g.test(path))
+    const glob = this.globs[this.globIndex(path)]
     const rel = glob && glob.base && path.startsWith(`${glob.base}/`) ? path.slice(glob.base.length + 1) : path
     const slash = rel.lastIndexOf('/')
     const dir = slash >= 0 ? rel.slice(0, slash + 1) : ''
