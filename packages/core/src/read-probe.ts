@@ -1,4 +1,4 @@
-import { createHash, webcrypto } from 'node:crypto'
+import { createHash, hash as oneShotHash, webcrypto } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Fingerprint } from './changes.js'
@@ -168,8 +168,10 @@ function failed(error: unknown): Probe {
   return { state: 'unreadable', error: asError(error) }
 }
 
+// The one-shot `crypto.hash` (Node >= 20.12) builds no Hash object: a save's small file is
+// hashed in about half the time of createHash().update().digest() (issue 11).
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
+  return oneShotHash('sha256', bytes, 'hex')
 }
 
 async function readAll(handle: FileHandle): Promise<{ size: number; hash: string; bytes: Buffer }> {
