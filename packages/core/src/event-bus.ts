@@ -35,19 +35,31 @@ export class EventBus {
 
   emit(event: HotReloadEvent): void {
     if (this.closed) return
-    for (const type of [event.type, '*']) {
-      const set = this.listeners.get(type)
-      if (!set) continue
-      for (const listener of [...set]) {
-        try {
-          listener(event)
-        } catch (error) {
-          // An error listener that throws must not recurse into itself.
-          if (event.type !== 'error') this.onListenerError(error, event)
-        }
-      }
-    }
+    this.deliver(this.listeners.get(event.type), event)
+    this.deliver(this.listeners.get('*'), event)
     for (const queue of this.iterators) queue.push(event)
+  }
+
+  /**
+   * Calls the listeners subscribed when the delivery began (one added meanwhile hears the next
+   * event): a copy of the set, except for the common single listener, which needs none.
+   */
+  private deliver(set: Set<Listener> | undefined, event: HotReloadEvent): void {
+    if (set === undefined || set.size === 0) return
+    if (set.size === 1) {
+      this.call(set.values().next().value as Listener, event)
+      return
+    }
+    for (const listener of [...set]) this.call(listener, event)
+  }
+
+  private call(listener: Listener, event: HotReloadEvent): void {
+    try {
+      listener(event)
+    } catch (error) {
+      // An error listener that throws must not recurse into itself.
+      if (event.type !== 'error') this.onListenerError(error, event)
+    }
   }
 
   /** An async iterator over events from now on; ends on `close()` or when the loop exits. */

@@ -111,7 +111,9 @@ export function summarize(changes: readonly FileChange[]): ChangeSummary[] {
 
 /** The record of a finished transaction, frozen. */
 export function makeRecord(tx: TransactionContext, status: TransactionStatus, version: number, durationMs: number, error?: ErrorInfo): TransactionRecord {
-  return Object.freeze({
+  const pluginStages: Record<string, Readonly<Partial<Record<StageName, number>>>> = {}
+  for (const plugin of Object.keys(tx.pluginTimes)) pluginStages[plugin] = Object.freeze({ ...tx.pluginTimes[plugin] })
+  const record: { -readonly [K in keyof TransactionRecord]: TransactionRecord[K] } = {
     id: tx.id,
     version,
     runId: tx.runId,
@@ -120,13 +122,14 @@ export function makeRecord(tx: TransactionContext, status: TransactionStatus, ve
     startedAt: tx.startedAt.toISOString(),
     durationMs: Math.round(durationMs * 100) / 100,
     stages: Object.freeze({ ...tx.stageTimes }),
-    pluginStages: Object.freeze(Object.fromEntries(Object.entries(tx.pluginTimes).map(([k, v]) => [k, Object.freeze({ ...v })]))),
+    pluginStages: Object.freeze(pluginStages),
     changes: Object.freeze(summarize(tx.changes)),
     plugins: Object.freeze([...tx.claimants()]),
     problems: Object.freeze([...tx.problems()]),
-    ...(error ? { error } : {}),
-    ...(tx.abortInfo ? { abort: tx.abortInfo } : {}),
-  })
+  }
+  if (error) record.error = error
+  if (tx.abortInfo) record.abort = tx.abortInfo
+  return Object.freeze(record)
 }
 
 function round(ms: number): number {

@@ -1,6 +1,7 @@
 import { basename, isAbsolute, join, sep } from 'node:path'
 import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { performance } from 'node:perf_hooks'
 import { watch, type FSWatcher } from 'chokidar'
 import { isMissing } from '../list-files.js'
 import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
@@ -126,24 +127,40 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   })
 
 
-  const trailing = new Map<string, NodeJS.Timeout>()
-  const checkLater = (absolute: string, rel: string, seen: Stats | undefined): void => {
-    clearTimeout(trailing.get(rel))
-    const timer = setTimeout(() => {
+  // The trailing checks wait on one timer between them: every save made and cleared a timer of
+  // its own on the way to its transaction (issue 11). All wait the same time, so a map kept in
+  // the order they were asked for (a path asked again moves to the end) is in the order they are due.
+  const trailing = new Map<string, { readonly absolute: string; readonly seen: Stats | undefined; readonly due: number }>()
+  let trailingTimer: NodeJS.Timeout | undefined
+  const armTrailing = (ms: number): void => {
+    trailingTimer = setTimeout(runTrailing, ms)
+    trailingTimer.unref()
+  }
+  const runTrailing = (): void => {
+    trailingTimer = undefined
+    const now = performance.now()
+    for (const [rel, { absolute, seen, due }] of trailing) {
+      if (due > now) {
+        armTrailing(Math.ceil(due - now))
+        return
+      }
       trailing.delete(rel)
       stat(absolute).then(
-        (now) => {
+        (found) => {
           if (closed || !matcher.isWatched(rel)) return
-          if (!seen || now.mtimeMs !== seen.mtimeMs || now.size !== seen.size || now.ino !== seen.ino) deliver('change', rel)
+          if (!seen || found.mtimeMs !== seen.mtimeMs || found.size !== seen.size || found.ino !== seen.ino) deliver('change', rel)
         },
         // Gone since: chokidar reports the unlink itself.
         (error: unknown) => {
           if (!closed && !isMissing(error)) report(toWatcherError(error, root))
         },
       )
-    }, TRAILING_CHECK_MS)
-    timer.unref()
-    trailing.set(rel, timer)
+    }
+  }
+  const checkLater = (absolute: string, rel: string, seen: Stats | undefined): void => {
+    trailing.delete(rel)
+    trailing.set(rel, { absolute, seen, due: performance.now() + TRAILING_CHECK_MS })
+    if (trailingTimer === undefined) armTrailing(TRAILING_CHECK_MS)
   }
 
   const attach = (fsw: FSWatcher): void => {
@@ -158,10 +175,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
     deliver(kind, rel)
     if (kind === 'add' || kind === 'change') checkLater(absolute, rel, stats)
-    if (kind === 'unlink') {
-      clearTimeout(trailing.get(rel))
-      trailing.delete(rel)
-    }
+    if (kind === 'unlink') trailing.delete(rel)
     if (kind === 'addDir') {
       relister.later(rel)
       void inodes.seen(rel, stats)
@@ -202,7 +216,8 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
   return {
     close() {
       closed = true
-      for (const timer of trailing.values()) clearTimeout(timer)
+      clearTimeout(trailingTimer)
+      trailingTimer = undefined
       trailing.clear()
       relister.forget('')
       inodes.close()

@@ -24,7 +24,17 @@ export interface WatcherOutlet {
  */
 export function createOutlet(options: WatcherOptions, isClosed: () => boolean): WatcherOutlet {
   const { root, matcher } = options
-  const relOf = (absolute: string): string => relative(root, absolute).split(sep).join('/')
+  // The watchers hand over normalized absolute paths below the root: on POSIX the relative path
+  // is the rest of the string, without path.relative's two resolve() calls per event. Anything
+  // else (a segment starting with a dot, a doubled separator, another platform) takes the long way.
+  const prefix = root.endsWith(sep) ? root : `${root}${sep}`
+  const relOf = (absolute: string): string => {
+    if (sep === '/' && absolute.startsWith(prefix)) {
+      const rest = absolute.slice(prefix.length)
+      if (rest !== '' && rest[0] !== '.' && !rest.endsWith('/') && !rest.includes('/.') && !rest.includes('//')) return rest
+    }
+    return relative(root, absolute).split(sep).join('/')
+  }
   const report = (error: WatcherError): void => {
     try {
       options.onError(error)
