@@ -32,24 +32,31 @@ export function diffValues(oldValue: unknown, newValue: unknown): DiffEntry[] {
   return out
 }
 
+// `keys` is the path of `a` and `b`, a stack the walk pushes to and pops: an entry takes a copy,
+// and the values that did not change (most of them, at a save) cost no array (issue 11).
 function walk(a: unknown, b: unknown, keys: KeySegment[], out: DiffEntry[]): void {
   if (isPlainRecord(a) && isPlainRecord(b)) {
     for (const key of Object.keys(b)) {
-      const child = [...keys, key]
-      if (!Object.hasOwn(a, key)) out.push(entry('added', child, undefined, b[key]))
-      else walk(a[key], b[key], child, out)
+      keys.push(key)
+      if (!Object.hasOwn(a, key)) out.push(entry('added', [...keys], undefined, b[key]))
+      else walk(a[key], b[key], keys, out)
+      keys.pop()
     }
     for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) out.push(entry('removed', [...keys, key], a[key], undefined))
     return
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     const shared = Math.min(a.length, b.length)
-    for (let i = 0; i < shared; i++) walk(a[i], b[i], [...keys, i], out)
+    for (let i = 0; i < shared; i++) {
+      keys.push(i)
+      walk(a[i], b[i], keys, out)
+      keys.pop()
+    }
     for (let i = shared; i < b.length; i++) out.push(entry('added', [...keys, i], undefined, b[i]))
     for (let i = shared; i < a.length; i++) out.push(entry('removed', [...keys, i], a[i], undefined))
     return
   }
-  if (!sameScalar(a, b)) out.push(entry('changed', keys, a, b))
+  if (!sameScalar(a, b)) out.push(entry('changed', [...keys], a, b))
 }
 
 // `===` except that NaN (TOML's `nan`) equals itself; `null` and `0`, `"1"` and `1` differ.

@@ -1,5 +1,5 @@
 import type { ConfigError } from './errors.js'
-import { checkNesting, MAX_DEPTH } from './formats/depth.js'
+import { checkJsonNesting, checkNesting, MAX_DEPTH } from './formats/depth.js'
 import { parseJson } from './formats/json.js'
 import { parseToml } from './formats/toml.js'
 import { decodeUtf8 } from './formats/utf8.js'
@@ -41,11 +41,15 @@ export function parseFile(bytes: Uint8Array, format: ConfigFormat, options: Pars
  * deeper than `MAX_DEPTH` is refused by a scan of the text before the parser builds anything.
  */
 export function parseSource(text: string, format: ConfigFormat, options: ParseOptions): ParseResult {
+  if (format === 'json') {
+    // One pass for the depth and the strict parser's key count.
+    const scanned = checkJsonNesting(text, options.path, MAX_DEPTH)
+    if (scanned.error) return { ok: false, errors: [scanned.error] }
+    return parseJson(text, options, scanned.colons)
+  }
   const tooDeep: ConfigError | undefined = checkNesting(text, format, options.path, MAX_DEPTH)
   if (tooDeep) return { ok: false, errors: [tooDeep] }
   switch (format) {
-    case 'json':
-      return parseJson(text, options)
     case 'yaml':
       return parseYaml(text, options)
     case 'toml':

@@ -30,9 +30,13 @@ export function sanitize(source: ParsedSource, path: string): { ok: true; value:
   const errors: ConfigError[] = []
   const where = (keyPath: KeySegment[]): Partial<Position> => source.keyPositions.get(pathId(keyPath)) ?? locate(source, keyPath)?.position ?? {}
 
-  const copy = (value: unknown, keyPath: KeySegment[]): unknown => {
+  // The key path of the value being copied, as a stack: a path array is made only for an error
+  // (a save copied one per key and array item, issue 11).
+  const keys: KeySegment[] = []
+  const copy = (value: unknown): unknown => {
     if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value
-    if (keyPath.length > MAX_DEPTH) {
+    if (keys.length > MAX_DEPTH) {
+      const keyPath = [...keys]
       errors.push(
         new ConfigSafetyError(CONFIG_ERROR_CODES.unsupportedValue, `values nest deeper than ${MAX_DEPTH} levels`, {
           path,
@@ -44,12 +48,20 @@ export function sanitize(source: ParsedSource, path: string): { ok: true; value:
       return null
     }
     if (value instanceof Date) return value.toISOString()
-    if (Array.isArray(value)) return value.map((item, i) => copy(item, [...keyPath, i]))
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length)
+      for (let i = 0; i < value.length; i++) {
+        keys.push(i)
+        out[i] = copy(value[i])
+        keys.pop()
+      }
+      return out
+    }
     if (typeof value === 'object' && isRecordPrototype(value)) {
       const out: Record<string, unknown> = {}
       for (const key of Object.keys(value)) {
-        const childPath = [...keyPath, key]
         if (UNSAFE_KEYS.has(key)) {
+          const childPath = [...keys, key]
           errors.push(
             new ConfigSafetyError(CONFIG_ERROR_CODES.unsafeKey, `the key "${key}" is not allowed: it could change every object's prototype`, {
               path,
@@ -60,10 +72,13 @@ export function sanitize(source: ParsedSource, path: string): { ok: true; value:
           )
           continue
         }
-        out[key] = copy((value as Record<string, unknown>)[key], childPath)
+        keys.push(key)
+        out[key] = copy((value as Record<string, unknown>)[key])
+        keys.pop()
       }
       return out
     }
+    const keyPath = [...keys]
     errors.push(
       new ConfigSafetyError(CONFIG_ERROR_CODES.unsupportedValue, `unsupported value of type ${describe(value)}`, {
         path,
@@ -89,7 +104,7 @@ export function sanitize(source: ParsedSource, path: string): { ok: true; value:
       ],
     }
   }
-  const value = copy(root, []) as Record<string, unknown>
+  const value = copy(root) as Record<string, unknown>
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value }
 }
 

@@ -152,6 +152,12 @@ const READ_CONCURRENCY = 32
 
 async function loadAll(tx: Transaction, changes: readonly FileChange[], settings: StageSettings): Promise<(FileEntry | ConfigError[])[]> {
   const results: (FileEntry | ConfigError[])[] = new Array(changes.length)
+  const only = changes.length === 1 ? changes[0] : undefined
+  if (only) {
+    // A save: no workers to share the list out.
+    if (!tx.signal.aborted) results[0] = await loadFile(tx, only, settings)
+    return results
+  }
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < changes.length && !tx.signal.aborted) {

@@ -17,8 +17,22 @@ export const MAX_DEPTH = 100
  * many on valid input, so the limit given is the depth `sanitize` allows plus that slack.
  */
 export function checkNesting(text: string, format: ConfigFormat, path: string, maxDepth: number): ConfigSafetyError | undefined {
-  const at = format === 'json' ? jsonTooDeep(text, maxDepth + 1) : format === 'toml' ? tomlTooDeep(text, maxDepth) : yamlTooDeep(text, maxDepth + 2)
-  if (at < 0) return undefined
+  const at = format === 'json' ? jsonScan(text, maxDepth + 1).tooDeepAt : format === 'toml' ? tomlTooDeep(text, maxDepth) : yamlTooDeep(text, maxDepth + 2)
+  return at < 0 ? undefined : nestingError(text, at, path, maxDepth)
+}
+
+/**
+ * `checkNesting` for JSON, which also returns what the same pass counted: the `:` outside
+ * strings and comments. In a file `JSON.parse` accepts (no comments) that is one per key
+ * written, the strict parser's duplicate-key check (json.ts), so the text is scanned once per
+ * save rather than twice (issue 11).
+ */
+export function checkJsonNesting(text: string, path: string, maxDepth: number): { readonly error?: ConfigSafetyError; readonly colons: number } {
+  const { tooDeepAt, colons } = jsonScan(text, maxDepth + 1)
+  return tooDeepAt < 0 ? { colons } : { error: nestingError(text, tooDeepAt, path, maxDepth), colons }
+}
+
+function nestingError(text: string, at: number, path: string, maxDepth: number): ConfigSafetyError {
   return new ConfigSafetyError(CONFIG_ERROR_CODES.unsupportedValue, `values nest deeper than ${maxDepth} levels`, {
     path,
     ...positionAt(text, at),
@@ -54,10 +68,14 @@ const enum C {
   CloseBrace = 125,
 }
 
-/** JSON with comments: every `[` and `{` outside strings and comments opens a level. Offset of the first too deep, or -1. */
-function jsonTooDeep(text: string, limit: number): number {
+/**
+ * JSON with comments: every `[` and `{` outside strings and comments opens a level. The offset
+ * of the first too deep, or -1, and the `:` seen outside strings and comments up to there.
+ */
+function jsonScan(text: string, limit: number): { tooDeepAt: number; colons: number } {
   const n = text.length
   let depth = 0
+  let colons = 0
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
     if (c === C.DoubleQuote) {
@@ -71,13 +89,15 @@ function jsonTooDeep(text: string, limit: number): number {
     } else if (c === C.Slash && text.charCodeAt(i + 1) === C.Star) {
       const end = text.indexOf('*/', i + 2)
       i = end < 0 ? n : end + 1
+    } else if (c === C.Colon) {
+      colons++
     } else if (c === C.OpenBracket || c === C.OpenBrace) {
-      if (++depth > limit) return i
+      if (++depth > limit) return { tooDeepAt: i, colons }
     } else if ((c === C.CloseBracket || c === C.CloseBrace) && depth > 0) {
       depth--
     }
   }
-  return -1
+  return { tooDeepAt: -1, colons }
 }
 
 /**

@@ -9,8 +9,8 @@ import { LineIndex, PositionTable, type ParseOptions, type ParseResult, type Pos
  * The value is built from the syntax tree rather than by `JSON.parse`, which keeps the last of
  * two duplicate keys silently; here a duplicate is an error at the second occurrence.
  */
-export function parseJson(text: string, options: ParseOptions): ParseResult {
-  return parseStrict(text, options) ?? parseTolerant(text, options)
+export function parseJson(text: string, options: ParseOptions, colons?: number): ParseResult {
+  return parseStrict(text, options, colons) ?? parseTolerant(text, options)
 }
 
 /**
@@ -21,7 +21,7 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
  * (comments, trailing commas, a syntax error, a duplicate, an integer that may lose digits) is
  * left to `parseTolerant`, which words the problem: undefined.
  */
-function parseStrict(text: string, options: ParseOptions): ParseResult | undefined {
+function parseStrict(text: string, options: ParseOptions, colons?: number): ParseResult | undefined {
   let value: unknown
   try {
     value = JSON.parse(text) as unknown
@@ -29,7 +29,7 @@ function parseStrict(text: string, options: ParseOptions): ParseResult | undefin
     return undefined
   }
   const counted = countKeys(value)
-  if (counted === undefined || counted !== countColons(text)) return undefined
+  if (counted === undefined || counted !== (colons ?? countColons(text))) return undefined
   let positions: { values: ReadonlyMap<string, Position>; keys: ReadonlyMap<string, Position> } | undefined
   const located = () => {
     if (positions) return positions

@@ -14,7 +14,10 @@ const REPLACEMENT_BYTES = Buffer.from(REPLACEMENT, 'utf8')
  */
 export function decodeUtf8(bytes: Uint8Array, path: string): { ok: true; text: string } | { ok: false; error: ConfigParseError } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (isUtf8(buffer)) return { ok: true, text: buffer.toString('utf8').replace(/^\uFEFF/, '') }
+  if (isUtf8(buffer)) {
+    const text = buffer.toString('utf8')
+    return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text }
+  }
   const { offset, position } = firstInvalidByte(buffer)
   const byte = buffer[offset] ?? 0
   const utf16 = offset < 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff))
