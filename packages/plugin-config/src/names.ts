@@ -23,6 +23,8 @@ export class ConfigNamer {
   // Which glob each path matches, -1 for none: the same files are saved again and again, and
   // picomatch ran twice per save for one file (the claim filter, then the name).
   private readonly answers = new Map<string, number>()
+  // The roles of usable names, for the same reason (a refused name is worded anew each time).
+  private readonly roles = new Map<string, { readonly ok: true; readonly role: ConfigFileRole }>()
 
   constructor(globs: readonly string[]) {
     this.globs = globs.map((glob) => ({ base: picomatch.scan(glob).base, test: picomatch(glob, { dot: false }) }))
@@ -53,6 +55,17 @@ export class ConfigNamer {
 
   /** The role of a matching path, or the error explaining why its name or extension is not usable. */
   resolve(path: string): { ok: true; role: ConfigFileRole } | { ok: false; error: ConfigError } {
+    const known = this.roles.get(path)
+    if (known) return known
+    const resolved = this.resolveAnew(path)
+    if (resolved.ok) {
+      if (this.roles.size >= MAX_CACHED_ANSWERS) this.roles.clear()
+      this.roles.set(path, resolved)
+    }
+    return resolved
+  }
+
+  private resolveAnew(path: string): { ok: true; role: ConfigFileRole } | { ok: false; error: ConfigError } {
     const glob = this.globs[this.globIndex(path)]
     const rel = glob && glob.base && path.startsWith(`${glob.base}/`) ? path.slice(glob.base.length + 1) : path
     const slash = rel.lastIndexOf('/')
@@ -79,6 +92,6 @@ export class ConfigNamer {
       }
     }
     const [stem = '', env] = parts
-    return { ok: true, role: env === undefined ? { name: dir + stem, format } : { name: dir + stem, env, format } }
+    return { ok: true, role: Object.freeze(env === undefined ? { name: dir + stem, format } : { name: dir + stem, env, format }) }
   }
 }
