@@ -1,6 +1,6 @@
 /**
  * One scale measurement in a fresh process, so RSS is not polluted by other contenders:
- * `node --expose-gc --conditions=source --import tsx scale-child.ts <chokidar|hotreload|hotreload-parcel> <root> <firstValue> <changes>`.
+ * `node --expose-gc --conditions=source --import tsx scale-child.ts <chokidar|parcel|hotreload|hotreload-parcel> <root> <firstValue> <changes>`.
  * Prints one JSON line: { readyMs, rssBytes, heapBytes, files, latenciesMs }.
  */
 import { watch } from 'chokidar'
@@ -22,8 +22,8 @@ interface Started {
 }
 
 const [contender, root, firstArg, changesArg] = process.argv.slice(2)
-if ((contender !== 'chokidar' && contender !== 'hotreload' && contender !== 'hotreload-parcel') || root === undefined) {
-  throw new Error('usage: scale-child.ts <chokidar|hotreload|hotreload-parcel> <root> <firstValue> <changes>')
+if ((contender !== 'chokidar' && contender !== 'parcel' && contender !== 'hotreload' && contender !== 'hotreload-parcel') || root === undefined) {
+  throw new Error('usage: scale-child.ts <chokidar|parcel|hotreload|hotreload-parcel> <root> <firstValue> <changes>')
 }
 const first = Number(firstArg)
 const changes = Number(changesArg)
@@ -53,6 +53,33 @@ async function startChokidar(): Promise<Started> {
   }
 }
 
+/**
+ * @parcel/watcher alone on the whole root, re-reading app.json when a batch names it: the peer
+ * of hotreload's parcel backend. Its one-change latency is parcel's own batch delay plus a read,
+ * so hotreload's figure minus this one is what hotreload adds on that backend.
+ */
+async function startParcel(): Promise<Started> {
+  const parcel = await import('@parcel/watcher')
+  const failures: unknown[] = []
+  const subscription = await parcel.subscribe(root as string, (error, events) => {
+    if (error) failures.push(error)
+    if (!events.some((event) => event.path === appFile && event.type !== 'delete')) return
+    readValue(appFile).then(
+      (value) => {
+        if (value !== undefined) tracker.set('app', value)
+      },
+      (error: unknown) => failures.push(error),
+    )
+  })
+  return {
+    files: null,
+    async close() {
+      await subscription.unsubscribe()
+      if (failures.length > 0) throw new AggregateError(failures, 'parcel: reading app.json failed')
+    },
+  }
+}
+
 /** hotreload with plugin-config over the same root (its default include covers config/ and static/). */
 async function startHotreload(watcher: 'chokidar' | 'parcel'): Promise<Started> {
   const configs = configPlugin({ schemas: { app: BenchConfigSchema } })
@@ -72,7 +99,8 @@ async function startHotreload(watcher: 'chokidar' | 'parcel'): Promise<Started> 
 collect()
 const before = process.memoryUsage()
 const t0 = performance.now()
-const started = contender === 'chokidar' ? await startChokidar() : await startHotreload(contender === 'hotreload-parcel' ? 'parcel' : 'chokidar')
+const started =
+  contender === 'chokidar' ? await startChokidar() : contender === 'parcel' ? await startParcel() : await startHotreload(contender === 'hotreload-parcel' ? 'parcel' : 'chokidar')
 const readyMs = performance.now() - t0
 collect()
 const after = process.memoryUsage()

@@ -24,6 +24,7 @@ export interface ScaleOptions {
 
 const CONTENDERS = [
   { id: 'chokidar', name: 'chokidar alone' },
+  { id: 'parcel', name: '@parcel/watcher alone' },
   { id: 'hotreload', name: 'hotreload + plugin-config' },
   { id: 'hotreload-parcel', name: 'hotreload + plugin-config (parcel)' },
 ] as const
@@ -58,7 +59,7 @@ export async function benchScale(options: ScaleOptions): Promise<BenchRow[]> {
     const failures = new Map<string, number>()
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const c of rotate(CONTENDERS, rep)) {
-        if (c.id !== 'chokidar' && options.hotreloadMissing !== undefined) continue
+        if (c.id.startsWith('hotreload') && options.hotreloadMissing !== undefined) continue
         try {
           const result = await runChild<ScaleResult>('scale-child.ts', [c.id, project.root, String(value), String(options.changes)], 120_000)
           results.get(c.id)?.push(result)
@@ -75,7 +76,7 @@ export async function benchScale(options: ScaleOptions): Promise<BenchRow[]> {
     const each = (metric: string, unit: string, pick: (r: ScaleResult) => readonly number[]) =>
       CONTENDERS.map((c, index) => {
         const list = results.get(c.id) ?? []
-        const missing = c.id !== 'chokidar' ? options.hotreloadMissing : undefined
+        const missing = c.id.startsWith('hotreload') ? options.hotreloadMissing : undefined
         const failure = failures.get(c.id)
         const missed = list.reduce((sum, r) => sum + r.missed, 0)
         const note = missing !== undefined ? `not run: ${missing}` : failure !== undefined ? `${failure} of ${options.repetitions} runs failed (see the log)` : metric === 'one change' && missed > 0 ? `missed ${missed}` : metric === 'time to ready' && list[0]?.files != null ? `reports ${list[0].files} files watched` : ''

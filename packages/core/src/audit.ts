@@ -187,7 +187,9 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       // synchronous) would starve the immediate and grow the queue without bound: past a batch,
       // the records are written now.
       queuedEntries += 1 + record.changes.length + record.problems.length
-      if (queue.length >= MAX_QUEUED_RECORDS || queuedEntries >= MAX_QUEUED_ENTRIES) flushNow()
+      // One record alone is never written at once, however large (an initial load of 10,000
+      // files): it is in memory anyway, and writing it is not the caller's time.
+      if (queue.length >= MAX_QUEUED_RECORDS || (queue.length > 1 && queuedEntries >= MAX_QUEUED_ENTRIES)) flushNow()
       else scheduled ??= setImmediate(drain)
     },
     flush: async () => flushNow(),

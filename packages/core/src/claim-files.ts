@@ -1,5 +1,5 @@
-import picomatch from 'picomatch'
 import type { FileChange } from './changes.js'
+import { globTest } from './glob-test.js'
 import type { KernelHooks } from './hooks.js'
 import type { ClaimOptions } from './plugin.js'
 import type { ReadNeedsRegistry } from './read-needs.js'
@@ -25,7 +25,7 @@ export function claimFiles(
   reads?: ReadNeedsRegistry,
 ): () => void {
   const list = typeof globs === 'string' ? [globs] : [...globs]
-  const test = picomatch(list, { dot: true })
+  const test = globTest(list)
   const answers = new Map<string, boolean>()
   const matches = (path: string): boolean => {
     let answer = answers.get(path)

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, sep } from 'node:path'
 import picomatch from 'picomatch'
+import { globTest } from './glob-test.js'
 
 /**
  * Decides which root-relative paths the kernel watches. Every path is posix, relative to the root,
@@ -66,10 +67,10 @@ export function createPathMatcher(root: string, include: readonly string[], excl
   function rebuild(): void {
     watchedAnswers.clear()
     excludedAnswers.clear()
+    lastParent = ''
     const globs = includes.map((e) => e.glob)
-    includeTest = globs.length > 0 ? picomatch(globs, PICO_OPTIONS) : () => false
-    const excludeGlobs = excludes.filter((e) => !e.literal).map((e) => e.pattern)
-    excludeGlobTest = excludeGlobs.length > 0 ? picomatch(excludeGlobs, PICO_OPTIONS) : () => false
+    includeTest = globTest(globs, PICO_OPTIONS)
+    excludeGlobTest = globTest(excludes.filter((e) => !e.literal).map((e) => e.pattern), PICO_OPTIONS)
     excludedPaths = new Set(excludes.filter((e) => e.literal).map((e) => e.pattern))
   }
 
@@ -103,15 +104,28 @@ export function createPathMatcher(root: string, include: readonly string[], excl
     const path = normalizeRel(rel)
     if (excludedPaths.has('')) return true
     if (path === '') return false
-    // A path is excluded when it or any directory above it is: `**/.*` names `.hotreload`, and
-    // everything in `.hotreload/backups/` must be hidden with it.
-    let end = path.indexOf('/')
-    for (;;) {
-      const prefix = end === -1 ? path : path.slice(0, end)
-      if (excludedPaths.has(prefix) || excludeGlobTest(prefix)) return true
-      if (end === -1) return false
-      end = path.indexOf('/', end + 1)
-    }
+    return excludedItself(path) || parentExcluded(path)
+  }
+
+  /** Excluded by an ignore glob or excluded path naming `path` itself (not a directory above it). */
+  function excludedItself(path: string): boolean {
+    return excludedPaths.has(path) || excludeGlobTest(path)
+  }
+
+  // A path is excluded when any directory above it is: `**/.*` names `.hotreload`, and
+  // everything in `.hotreload/backups/` must be hidden with it. The directory's answer is cached,
+  // so the files of one directory cost one glob test each, not one per level.
+  // The files of a directory come one after another (a listing, a watcher's scan): the last
+  // directory asked about is remembered, which saves slicing and hashing its path per file.
+  let lastParent = ''
+  let lastParentExcluded = false
+  function parentExcluded(path: string): boolean {
+    const slash = path.lastIndexOf('/')
+    if (slash === -1) return false
+    if (slash === lastParent.length && lastParent !== '' && path.startsWith(lastParent)) return lastParentExcluded
+    lastParent = path.slice(0, slash)
+    lastParentExcluded = isExcluded(lastParent)
+    return lastParentExcluded
   }
 
   function couldContain(dirRel: string): boolean {
@@ -128,7 +142,9 @@ export function createPathMatcher(root: string, include: readonly string[], excl
       const cached = watchedAnswers.get(rel)
       if (cached !== undefined) return cached
       const path = normalizeRel(rel)
-      return remember(watchedAnswers, rel, path !== '' && includeTest(path) && !isExcluded(path))
+      // The file's own exclusion is not cached: only its answer here is (one entry per file).
+      const watched = path !== '' && !excludedPaths.has('') && includeTest(path) && !excludedItself(path) && !parentExcluded(path)
+      return remember(watchedAnswers, rel, watched)
     },
     isExcluded,
     couldContain,

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch'
+import { globTest } from './glob-test.js'
 import type { ReadNeeds } from './read-probe.js'
 
 // As in claim-files.ts: enough for every path of a large tree, then the cache starts again.
@@ -18,7 +18,7 @@ interface Claim {
  * added or removed.
  */
 export class ReadNeedsRegistry {
-  readonly #claims = new Set<Claim>()
+  #claims: readonly Claim[] = []
   readonly #answers = new Map<string, ReadNeeds>()
 
   /**
@@ -26,11 +26,14 @@ export class ReadNeedsRegistry {
    * the claiming plugin itself (`statOnly` true: the core only stats them). Returns the removal.
    */
   add(globs: readonly string[], maxBytes = Infinity, statOnly = false): () => void {
-    const claim: Claim = { test: picomatch([...globs], { dot: true }), maxBytes, statOnly }
-    this.#claims.add(claim)
+    const claim: Claim = { test: globTest(globs), maxBytes, statOnly }
+    // An array, replaced on change: every path of a load walks it, and a Set's iterator costs.
+    this.#claims = [...this.#claims, claim]
     this.#answers.clear()
     return () => {
-      if (this.#claims.delete(claim)) this.#answers.clear()
+      if (!this.#claims.includes(claim)) return
+      this.#claims = this.#claims.filter((c) => c !== claim)
+      this.#answers.clear()
     }
   }
 
@@ -51,8 +54,19 @@ export class ReadNeedsRegistry {
       maxBytes = Math.min(maxBytes, claim.maxBytes)
     }
     if (this.#answers.size >= MAX_CACHED_ANSWERS) this.#answers.clear()
-    answer = Object.freeze(statOnly && !bytes ? { bytes, maxBytes, statOnly } : { bytes, maxBytes })
+    answer = shared(bytes, maxBytes, statOnly && !bytes)
     this.#answers.set(rel, answer)
     return answer
   }
+}
+
+// Most paths get one of a few answers (nothing claimed, or claimed without a limit): those are
+// shared objects rather than one per path of a large tree.
+const NOT_READ: ReadNeeds = Object.freeze({ bytes: false, maxBytes: Infinity })
+const READ: ReadNeeds = Object.freeze({ bytes: true, maxBytes: Infinity })
+const STAT_ONLY: ReadNeeds = Object.freeze({ bytes: false, maxBytes: Infinity, statOnly: true })
+
+function shared(bytes: boolean, maxBytes: number, statOnly: boolean): ReadNeeds {
+  if (maxBytes === Infinity) return statOnly ? STAT_ONLY : bytes ? READ : NOT_READ
+  return Object.freeze(statOnly ? { bytes, maxBytes, statOnly } : { bytes, maxBytes })
 }

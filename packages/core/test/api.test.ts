@@ -64,8 +64,11 @@ test('close() leaves no open handles behind', async () => {
   }
   const before = owned()
   const reloader = await createHotReload({ root: project.root, include: ['conf/**'], debounceMs: 10 })
+  // Listening before the write: on a busy machine the write's promise can resolve after the
+  // 10 ms debounce and the transaction, and an `applied` emitted before the listener is lost.
+  const events = recordEvents<HotReloadEvent>(reloader)
   await project.write('conf/a.txt', '2')
-  await recordEvents<HotReloadEvent>(reloader).next('applied', (e) => e.version === 2)
+  await events.next('applied', (e) => e.version === 2)
   assert.ok(owned().watchers > before.watchers, 'the instance watches while open')
   await reloader.close()
   // libuv releases a closed fs.watch handle on a later loop turn, so poll rather than sample once.

@@ -46,8 +46,10 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     if (isOutside(rel)) return true
     if (stats === undefined) {
       // chokidar asks once before it has stats: keep anything that may be a watched file or a
-      // directory on the way to one.
-      return matcher.isExcluded(rel) || (!matcher.isWatched(rel) && !matcher.couldContain(rel))
+      // directory on the way to one. A watched file is not excluded: its (cached) answer is
+      // enough, without asking the exclude globs about it a second time.
+      if (matcher.isWatched(rel)) return false
+      return matcher.isExcluded(rel) || !matcher.couldContain(rel)
     }
     return stats.isDirectory() ? !matcher.couldContain(rel) : !matcher.isWatched(rel)
   }
