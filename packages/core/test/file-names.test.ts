@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { HotReloadEvent } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 import { startInstance } from '../../../test/helpers/instance.js'
-import { loadParcel } from '../src/watchers/parcel.js'
+import { createPathMatcher } from '../src/path-matcher.js'
+import { loadParcel, startParcel } from '../src/watchers/parcel.js'
 import { BACKENDS } from './backends.js'
 
 /** A real file whose name holds the byte 0xe9 (latin-1 é): Linux allows any bytes but / and NUL. */
@@ -52,4 +54,25 @@ test('a missing @parcel/watcher and a binary that fails to load are OptionsError
     assert.match(error.hint ?? '', /watcher: 'chokidar'/)
     return true
   })
+})
+
+test("parcel's 'Unable to remove watcher: Invalid argument' at unsubscribe (parcel-bundler/watcher#129) does not fail close()", async (t) => {
+  const project = await makeTempProject({ 'conf/a.json': '{}' })
+  t.after(() => project.cleanup())
+  const errors: Error[] = []
+  const seen: string[] = []
+  const watcher = await startParcel(
+    {
+      root: project.root,
+      matcher: createPathMatcher(project.root, ['conf/**'], []),
+      onEvent: (kind, rel) => seen.push(`${kind} ${rel}`),
+      onError: (error) => errors.push(error),
+    },
+    join(import.meta.dirname, 'fixtures', 'parcel-einval-on-unsubscribe.mjs'),
+  )
+  await project.write('conf/b.json', '{}')
+  await waitFor(() => seen.includes('add conf/b.json'), { timeoutMs: 15_000, message: `the add event (seen: ${seen.join(', ')})` })
+  await watcher.close()
+  await watcher.close()
+  assert.deepEqual(errors, [])
 })

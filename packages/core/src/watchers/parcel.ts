@@ -131,13 +131,24 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
     close() {
       closed = true
       relister.forget('')
-      closing ??= subscription.unsubscribe()
+      // parcel-bundler/watcher#129: unsubscribing now and then rejects with "Unable to remove
+      // watcher: Invalid argument" (EINVAL from inotify_rm_watch) for a directory deleted while
+      // watched, whose watch the kernel had already dropped. Nothing is left watching then, and
+      // close() must not fail for it.
+      closing ??= subscription.unsubscribe().catch((error: unknown) => {
+        if (!isStaleWatchRemoval(error)) throw error
+      })
       return closing
     },
     // One recursive subscription covers the whole root: a directory a later include() allowed
     // is already watched.
     refresh() {},
   }
+}
+
+/** parcel's error for removing an inotify watch the kernel had already removed (see close()). */
+function isStaleWatchRemoval(error: unknown): boolean {
+  return error instanceof Error && /unable to remove watcher: invalid argument/i.test(error.message)
 }
 
 // parcel's native errors carry only a message (`inotify_add_watch on '/x' failed: No space left
