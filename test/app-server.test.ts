@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { linkNodeModules, repoRoot } from './helpers/cli.js'
+import { startExampleServer } from './helpers/example-server.js'
 import { makeTempProject, waitFor } from './helpers/index.js'
 
 // The app-server example in a child process: each edit shows up over HTTP with no restart.
@@ -13,16 +13,7 @@ test('the app server serves new config, template and stylesheet versions without
   for (const dir of ['config', 'templates', 'static']) await cp(join(repoRoot, 'examples/app-server', dir), p.path(dir), { recursive: true })
   await linkNodeModules(p.root)
 
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repoRoot, 'examples/app-server/server.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, APP_ROOT: p.root, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.after(() => child.kill('SIGKILL'))
-  const out: string[] = []
-  child.stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  child.stderr.on('data', (d: Buffer) => out.push(d.toString()))
-  const base = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))?.[1], { timeoutMs: 30_000, message: `the server to listen; output: ${out.join('')}` })
+  const { child, base, out } = await startExampleServer(t, join(repoRoot, 'examples/app-server/server.ts'), { appRoot: p.root, cwd: repoRoot, timeoutMs: 30_000 })
   const get = async (path: string) => (await fetch(base + path)).text()
   const pid = child.pid
 

@@ -3,13 +3,13 @@
 // examples/express and examples/fastify in a child process, like the app-server test: each edit
 // shows up over HTTP with no restart, and a bad edit never does.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
 import { findChromium } from '../packages/plugin-browser/test/setup.js'
 import { repoRoot, runCli } from './helpers/cli.js'
+import { startExampleServer } from './helpers/example-server.js'
 import { makeTempProject, waitFor } from './helpers/index.js'
 
 for (const framework of ['express', 'fastify']) {
@@ -24,16 +24,7 @@ for (const framework of ['express', 'fastify']) {
     assert.equal(checked.code, 0, `${checked.stdout}\n${checked.stderr}`)
     assert.match(checked.stdout, /✓ valid \(4 files checked\)/)
 
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(example, 'server.ts')], {
-      cwd: repoRoot,
-      env: { ...process.env, APP_ROOT: p.root, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    t.after(() => child.kill('SIGKILL'))
-    const out: string[] = []
-    child.stdout.on('data', (d: Buffer) => out.push(d.toString()))
-    child.stderr.on('data', (d: Buffer) => out.push(d.toString()))
-    const base = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))?.[1], { timeoutMs: 60_000, message: `the server to listen; output: ${out.join('')}` })
+    const { child, base, out } = await startExampleServer(t, join(example, 'server.ts'), { appRoot: p.root, cwd: repoRoot })
     const get = async (path: string) => (await fetch(base + path)).text()
     const pid = child.pid
 
@@ -87,16 +78,7 @@ test('examples/fastify in Chromium: a config edit re-renders the page in place, 
   const p = await makeTempProject({})
   t.after(() => p.cleanup())
   for (const dir of ['config', 'templates', 'static']) await cp(join(example, dir), p.path(dir), { recursive: true })
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(example, 'server.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, APP_ROOT: p.root, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.after(() => child.kill('SIGKILL'))
-  const out: string[] = []
-  child.stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  child.stderr.on('data', (d: Buffer) => out.push(d.toString()))
-  const base = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))?.[1], { timeoutMs: 60_000, message: `the server to listen; output: ${out.join('')}` })
+  const { child, base, out } = await startExampleServer(t, join(example, 'server.ts'), { appRoot: p.root, cwd: repoRoot })
 
   const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
   t.after(() => browser.close())
