@@ -250,7 +250,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     }
   } catch (error) {
     stopFdNotices()
-    runState.close()
+    runState.close(queue.version)
     writer.lock?.release()
     throw error
   }
@@ -284,7 +284,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
           }
         }
         await observed.close()
-        runState.close()
+        runState.close(queue.version)
         writer.lock?.release()
         bus.close()
       })()

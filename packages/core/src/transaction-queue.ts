@@ -229,6 +229,8 @@ export class TransactionQueue {
     } finally {
       source.release()
       this.running = false
+      // The next version, recorded while nothing waits: the next commit has nothing to write.
+      this.deps.runState.reserve(this.version + 1)
       // After the transaction's subscribers had their turn: the next one finds it made, with
       // its signal (which Node makes at the first `signal` read; plugins read it in validate).
       if (this.spare === undefined) {

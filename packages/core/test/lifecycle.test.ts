@@ -2,8 +2,10 @@
 // stale transaction, time-limited notify, versions and run ids across restarts, and the two
 // seams (a change source whose bytes are not on disk, a watcher backend that is not chokidar).
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import {
   createHotReload,
@@ -18,6 +20,7 @@ import {
   type Reconciled,
   type WatcherBackend,
 } from '@hotreload/core'
+import { repoRoot } from '../../../test/helpers/cli.js'
 import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 import { startInstance } from '../../../test/helpers/instance.js'
 
@@ -197,11 +200,19 @@ test('versions continue after a restart and every event carries the run id; a dr
   assert.ok(events.length > 0 && events.every((e) => e.runId === second.runId))
   assert.deepEqual(second.history().map((r) => [r.version, r.runId]), [[3, second.runId]])
 
+  // While the run is idle, the file holds the version its next transaction takes, so that a
+  // commit writes nothing; close() puts the last committed one back.
+  const recorded = async () => (JSON.parse(await readFile(project.path('.hotreload/state.json'), 'utf8')) as { version: number }).version
+  assert.equal(await recorded(), 4, 'version 4 is reserved for the next transaction')
+
   await project.save('conf/a.json', '{"n":3}')
+  const untouched = await readFile(project.path('.hotreload/state.json'))
   const dry = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, dryRun: true, plugins: [jsonStore().plugin] })
+  assert.equal(dry.status().version, 4, 'a dry run counts from the highest version taken')
   await dry.close()
-  const after = JSON.parse(await readFile(project.path('.hotreload/state.json'), 'utf8')) as { version: number }
-  assert.equal(after.version, 3)
+  assert.deepEqual(await readFile(project.path('.hotreload/state.json')), untouched, 'the dry run wrote nothing')
+  await second.close()
+  assert.equal(await recorded(), 3, 'close() leaves the last committed version')
 })
 
 test('the recorded version survives many transactions written in place, and a state file deleted mid-run is written anew', async (t) => {
@@ -212,16 +223,44 @@ test('the recorded version survives many transactions written in place, and a st
   const recorded = async () => (JSON.parse(await readFile(stateFile, 'utf8')) as { version: number; runId: string })
   for (let n = 1; n <= 120; n++) await reloader.reload({ paths: ['conf/a.json'], force: true })
   const written = await recorded()
-  assert.deepEqual([written.version, written.runId], [121, reloader.runId])
-  // Someone deletes the file (or an editor replaces it): the next version is not lost.
+  assert.equal(reloader.status().version, 121)
+  assert.deepEqual([written.version, written.runId], [122, reloader.runId], 'the next version is reserved')
+  // Someone deletes the file (or an editor replaces it): the version committed next is written
+  // anew at its commit, and the one after it reserved.
   await rm(stateFile)
   await reloader.reload({ paths: ['conf/a.json'], force: true })
-  assert.equal((await recorded()).version, 122)
+  assert.equal(reloader.status().version, 122)
+  assert.equal((await recorded()).version, 123)
   await reloader.close()
+  assert.equal((await recorded()).version, 122, 'close() leaves the last committed version')
   await reloader.close()
   const next = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, audit: false, plugins: [jsonStore().plugin] })
   t.after(() => next.close())
   assert.equal(next.status().version, 123, 'a restart continues after the last recorded version')
+})
+
+test('a run killed between transactions leaves a gap in the versions, never a repeat', async (t) => {
+  const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
+  t.after(() => project.cleanup())
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repoRoot, 'packages/core/test/fixtures/versions-kill-child.ts'), project.root], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  t.after(() => void child.kill('SIGKILL'))
+  await waitFor(() => /^v 20$/m.test(stdout), { timeoutMs: 120_000, message: `twenty versions in the child (stderr: ${stderr})` })
+  child.kill('SIGKILL')
+  await exited
+  const printed = Math.max(...[...stdout.matchAll(/^v (\d+)$/gm)].map((m) => Number(m[1])))
+  // Each printed version was committed and the next one reserved before reload() returned; the
+  // child may have committed one more without printing it. Either way the restart is above both.
+  const next = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, audit: false, plugins: [jsonStore().plugin] })
+  t.after(() => next.close())
+  assert.ok(next.status().version >= printed + 2, `the restart's first version ${next.status().version} is above ${printed} and the one reserved after it`)
 })
 
 test('typed staging carries a plugin\'s value from validate to commit; claimFiles claims renames by their old path', async (t) => {
