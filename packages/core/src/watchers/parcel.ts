@@ -4,6 +4,7 @@ import { isMissing } from '../list-files.js'
 import type { FileWatcher, WatcherBackend, WatcherOptions } from './backend.js'
 import { isOutside, toWatcherError } from './errors.js'
 import { createOutlet, errorMessage } from './outlet.js'
+import { RECREATED_DIRECTORY_RELIST_MS } from './relist.js'
 
 /** The optional package this backend runs on. */
 export const PARCEL_PACKAGE = '@parcel/watcher'
@@ -96,6 +97,23 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
     }
   }
 
+  // parcel reports a path deleted and created again within one batch as an update
+  // (parcel-bundler/watcher#72), and watches a new directory without reading it: a directory
+  // re-created that fast is taken as one, everything applied below it reconsidered and its
+  // files listed (an update of a directory's own attributes costs the same listing).
+  const onUpdatedDirectory = async (absolute: string, rel: string): Promise<void> => {
+    try {
+      if (!(await stat(absolute)).isDirectory()) return
+    } catch (error) {
+      if (isMissing(error)) return
+      throw error
+    }
+    if (closed) return
+    deliver('unlinkDir', rel)
+    deliver('addDir', rel)
+    relister.later(rel, RECREATED_DIRECTORY_RELIST_MS)
+  }
+
   const onEvents = (error: Error | null, events: ParcelEvent[]): void => {
     if (closed) return
     if (error) report(toWatcherError(withErrno(error), root))
@@ -105,6 +123,12 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
       badNames.check(rel)
       if (type === 'update') {
         if (matcher.isWatched(rel)) deliver('change', rel)
+        // A glob like `templates/**/*` watches a directory's path too: the stat tells them apart.
+        if (matcher.couldContain(rel)) {
+          onUpdatedDirectory(path, rel).catch((thrown: unknown) => {
+            if (!closed) report(toWatcherError(thrown, root))
+          })
+        }
       } else if (type === 'delete') {
         // A deleted path may have been a file or a directory: both are reconciled from the bytes.
         if (matcher.isWatched(rel)) deliver('unlink', rel)

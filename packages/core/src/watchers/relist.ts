@@ -8,9 +8,19 @@ import { toWatcherError } from './errors.js'
  * between is reported by nobody (chokidar lists a new directory before it watches it; mkdir
  * followed by two quick writes loses the second). So a new directory is listed again on a
  * schedule, and the files it holds that were not reported since it appeared are reported as
- * added. The later passes cover a loaded machine.
+ * added. The later passes cover a loaded machine. The last pass reports every file there: one
+ * reported while it was still empty (created, not yet written) may have been written before the
+ * watch existed, and nobody reports that write (parcel, 1 round in 20 under load); reconciling
+ * compares the bytes, so a file already applied is a no-op.
  */
 export const NEW_DIRECTORY_RELIST_MS: readonly number[] = [60, 300]
+
+/**
+ * A directory deleted and re-created (chokidar misses it; parcel reports it as an update) is
+ * listed at once, since its files are new to the watcher, and again after its watch has
+ * certainly started.
+ */
+export const RECREATED_DIRECTORY_RELIST_MS: readonly number[] = [0, 60, 300, 1000]
 
 export interface Relister {
   /** Lists `dirRel` at each delay of `schedule` (ms after now) and reports what was not reported. */
@@ -52,7 +62,7 @@ export function createRelister(o: {
           (files) => {
             if (o.isClosed()) return
             for (const rel of files) {
-              if (entry.seen.has(rel)) continue
+              if (!last && entry.seen.has(rel)) continue
               entry.seen.add(rel)
               o.add(rel)
             }
