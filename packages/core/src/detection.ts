@@ -45,8 +45,10 @@ export async function startFileDetection(o: FileDetectionOptions): Promise<Detec
   })
   const onEvent = (kind: RawEventKind, rel: string): void => {
     o.counters.rawEvents++
-    // An emptied file waiting for its writer's write is re-read now (see FileState.poke).
-    o.files.poke(rel)
+    // An emptied file waiting for its writer's write is re-read now (see FileState.poke), and
+    // that re-read takes the event in: the write after a truncate starts no batch of its own,
+    // which would only find the same bytes again.
+    if (o.files.poke(rel) && (kind === 'add' || kind === 'change')) return
     // The watcher lists a new directory itself and reports its files; a deleted directory can
     // arrive as that one event, so every applied file below it is reconciled.
     if (kind === 'addDir') return

@@ -80,13 +80,15 @@ export class FileState implements ChangeSource {
 
   /**
    * The watcher saw `rel` again: an emptied file waiting to be written is re-read now rather
-   * than at its next poll. Cheap when nothing waits.
+   * than at its next poll. Cheap when nothing waits. Returns true when a reconcile was waiting:
+   * its re-read, which comes after the event, takes the event in.
    */
-  poke(rel: string): void {
+  poke(rel: string): boolean {
     const waiters = this.#waiting.get(rel)
-    if (!waiters) return
+    if (!waiters) return false
     this.#waiting.delete(rel)
     for (const wake of waiters) wake()
+    return true
   }
 
   /**
@@ -121,16 +123,19 @@ export class FileState implements ChangeSource {
     const unique = sortedUnique(paths)
     const force = new Set(options.force ?? [])
     const probes = await this.#probeAll(unique, options.onProgress)
-    await this.#hashRenameTargets(unique, probes)
-    await Promise.all(
-      unique.map(async (path, i) => {
-        const found = probes[i]
-        const previous = this.#baseline.get(path)
-        if (found?.state === 'present' && found.snapshot.fingerprint.size === 0 && previous !== undefined && previous.size > 0) {
-          probes[i] = await this.#untilWritten(path, found)
-        }
-      }),
-    )
+    const hashingRenames = this.#hashRenameTargets(unique, probes)
+    if (hashingRenames) await hashingRenames
+    // Emptied files wait for their writer together; a save has none, and awaits nothing here.
+    let emptied: Promise<void>[] | undefined
+    for (let i = 0; i < unique.length; i++) {
+      const found = probes[i]
+      if (found?.state !== 'present' || found.snapshot.fingerprint.size !== 0) continue
+      const path = unique[i] as string
+      const previous = this.#baseline.get(path)
+      if (previous === undefined || previous.size === 0) continue
+      ;(emptied ??= []).push(this.#untilWritten(path, found).then((probe) => void (probes[i] = probe)))
+    }
+    if (emptied) await Promise.all(emptied)
     const deleted: FileChange[] = []
     const created: FileChange[] = []
     const modified: FileChange[] = []
@@ -215,9 +220,10 @@ export class FileState implements ChangeSource {
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
     }
-    await Promise.all(hashing)
+    if (hashing.length > 0) await Promise.all(hashing)
     let done = paths.length - later.length
     onProgress?.(done, paths.length)
+    if (later.length === 0) return probes
     await mapLimit(later, ASYNC_READ_CONCURRENCY, async (i) => {
       const rel = paths[i] as string
       probes[i] = await probeAsync(absoluteOf(this.#root, rel), this.#probeNeeds(rel), this.#inlineLimit)
@@ -232,12 +238,17 @@ export class FileState implements ChangeSource {
    * moved to where nobody reads still pairs (and a rename keeps its size and mtime, which pairs
    * an unread file moved anywhere: see `pairRenames`).
    */
-  async #hashRenameTargets(paths: readonly string[], probes: Probe[]): Promise<void> {
+  #hashRenameTargets(paths: readonly string[], probes: Probe[]): Promise<void> | undefined {
     const goneHashed = paths.some((path, i) => {
       const previous = this.#baseline.get(path)
       return probes[i]?.state === 'missing' && previous !== undefined && !isStatFingerprint(previous)
     })
-    if (!goneHashed) return
+    // Nothing hashed is gone (every save): no promise to wait for.
+    if (!goneHashed) return undefined
+    return this.#hashNewFiles(paths, probes)
+  }
+
+  async #hashNewFiles(paths: readonly string[], probes: Probe[]): Promise<void> {
     for (let i = 0; i < paths.length; i++) {
       const rel = paths[i] as string
       const found = probes[i]

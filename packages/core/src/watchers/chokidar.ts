@@ -7,19 +7,19 @@ import { isMissing } from '../list-files.js'
 import type { FileWatcher, RawEventKind, WatcherBackend, WatcherOptions } from './backend.js'
 import { DirectoryInodes } from './directory-inodes.js'
 import { isOutside, toWatcherError } from './errors.js'
+import { NativeWrites } from './native-writes.js'
 import { createOutlet } from './outlet.js'
+import { RECREATED_DIRECTORY_RELIST_MS } from './relist.js'
 
 const RAW_EVENT_KINDS: ReadonlySet<string> = new Set<RawEventKind>(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
 
 // chokidar drops a file's fs events for 5 ms after one it handled and its `change` events for
 // 50 ms after one it emitted, with no trailing event. A write inside that window (the second half
-// of a truncate-then-write, the last write of a stream) is reported by nobody. So, this long
-// after each add/change, the file is stat'ed again and reported once more if it moved.
+// of a truncate-then-write, the last write of a stream) is reported by nobody. With native
+// events every write is taken from its own event (native-writes.ts); a poller has no such event,
+// so, this long after each add/change it reports, the file is stat'ed again and reported once
+// more if it moved (and a poll that chokidar's test passes over gets it too: see `mayBeUnreported`).
 const TRAILING_CHECK_MS = 60
-
-// A re-created directory is listed at once (its files are new to chokidar), and again after its
-// own watcher has started.
-const RECREATED_RELIST_MS: readonly number[] = [0, 60, 300, 1000]
 
 /**
  * The default backend: chokidar, native events or stat polling (`usePolling`). chokidar holds
@@ -118,7 +118,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       // Every applied file below it is reconsidered, and every file there now is reported, now
       // and again once the new watcher has certainly started (files written meanwhile).
       deliver('unlinkDir', rel)
-      relister.later(rel, RECREATED_RELIST_MS)
+      relister.later(rel, RECREATED_DIRECTORY_RELIST_MS)
       rewatch(rel).catch((error: unknown) => {
         if (!closed) report(toWatcherError(error, root))
       })
@@ -165,6 +165,9 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     if (trailingTimer === undefined) armTrailing(TRAILING_CHECK_MS)
   }
 
+  // A change is taken from its native event, ahead of chokidar's stat'ed one (native-writes.ts).
+  const writes = new NativeWrites()
+
   const attach = (fsw: FSWatcher): void => {
   fsw.on('all', (event, absolute, stats) => {
     if (closed || !RAW_EVENT_KINDS.has(event)) return
@@ -175,8 +178,10 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     const isDir = kind === 'addDir' || kind === 'unlinkDir'
     // The matcher may have changed since chokidar decided to watch this path.
     if (isDir ? !matcher.couldContain(rel) : !matcher.isWatched(rel)) return
+    if (isDir) writes.forgetUnder(rel)
+    else if (!polling && writes.covered(rel)) return
     deliver(kind, rel)
-    if (kind === 'add' || kind === 'change') checkLater(absolute, rel, stats)
+    if (polling && (kind === 'add' || kind === 'change')) checkLater(absolute, rel, stats)
     if (kind === 'unlink') trailing.delete(rel)
     if (kind === 'addDir') {
       relister.later(rel)
@@ -184,11 +189,10 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     }
     if (kind === 'unlinkDir') relister.forget(rel)
   })
-  // chokidar decides whether a replaced file changed by its mtime: a file renamed over another
-  // with the same mtime (two files written in one clock tick, then `mv a b`) is reported only as
-  // the unlink of `a`. The native event for `b` still arrives: it gets the trailing check with
-  // nothing seen, so `b` is reported unless chokidar reports it first (its own event replaces
-  // the check with one against what it saw). Fingerprints drop the report if the bytes are equal.
+  // Native events of watched files are delivered from here (native-writes.ts). That also covers
+  // what chokidar's mtime test misses: a file renamed over another with the same mtime (two
+  // files written in one clock tick, then `mv a b`) is reported by chokidar only as the unlink
+  // of `a`, but the native rename names `b`. A poller gets the trailing check for that case.
   fsw.on('raw', (event, path, details) => {
     if (closed) return
     const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath
@@ -197,9 +201,19 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     if (absolute === undefined) return
     const rel = relOf(absolute)
     if (rel === '' || isOutside(rel)) return
-    // An event naming a directory may be its deletion or its re-creation, which chokidar misses.
-    // Polling stats each path anew and sees a new directory by itself.
-    if (!polling) inodes.check(rel)
+    if (!polling) {
+      // An event naming a directory may be its deletion or its re-creation, which chokidar misses.
+      // Polling stats each path anew and sees a new directory by itself.
+      inodes.check(rel)
+      if ((event === 'change' || event === 'rename') && matcher.isWatched(rel)) {
+        // The directory's watch and the file's both report a write: one of the two is enough.
+        if (event === 'change' && writes.partner(rel, typeof watched === 'string' && basename(watched) === path)) return
+        writes.delivered(rel)
+        badNames.check(rel)
+        deliver('change', rel)
+      }
+      return
+    }
     if (mayBeUnreported(event, details) && matcher.isWatched(rel) && !trailing.has(rel)) checkLater(absolute, rel, undefined)
   })
   fsw.on('error', (error) => {
@@ -221,6 +235,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       clearTimeout(trailingTimer)
       trailingTimer = undefined
       trailing.clear()
+      writes.clear()
       relister.forget('')
       inodes.close()
       closing ??= Promise.all([closeChokidar(chokidar), closeOverlays('')]).then(() => undefined)
@@ -249,12 +264,11 @@ function closeChokidar(fsw: FSWatcher): Promise<void> {
 }
 
 /**
- * Whether a native event may be a change chokidar keeps quiet about: a native `rename` (an
- * entry replaced), or a poll in which the file's inode or ctime moved but chokidar's own test
- * (size changed or mtime grew) did not fire, as when an older file of the same size is moved in.
+ * Whether a poll may be a change chokidar keeps quiet about: the file's inode or ctime moved
+ * but chokidar's own test (size changed or mtime grew) did not fire, as when an older file of
+ * the same size is moved in.
  */
 function mayBeUnreported(event: string, details: unknown): boolean {
-  if (event === 'rename') return true
   const polled = details as { curr?: Stats; prev?: Stats } | undefined
   const { curr, prev } = polled ?? {}
   if (event !== 'change' || !curr || !prev || curr.mtimeMs === 0) return false
