@@ -80,14 +80,9 @@ export async function runStages(tx: TransactionContext, deps: LifecycleDeps): Pr
   return { status: 'applied' }
 }
 
-/** Runs one stage's hook within its time limit, and records how long it took. */
-async function timed<T>(tx: TransactionContext, deps: LifecycleDeps, stage: StageName, ms: number, work: () => Promise<T>): Promise<T> {
-  const started = performance.now()
-  try {
-    return await deps.timer.run(stage, ms, tx, work)
-  } finally {
-    tx.stageTimes[stage] = round(performance.now() - started)
-  }
+/** Runs one stage's hook within its time limit; the timer records how long it took. */
+function timed<T>(tx: TransactionContext, deps: LifecycleDeps, stage: StageName, ms: number, work: () => Promise<T>): Promise<T> {
+  return deps.timer.run(stage, ms, tx, work)
 }
 
 /**

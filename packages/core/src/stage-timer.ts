@@ -1,12 +1,15 @@
 import { performance } from 'node:perf_hooks'
 import { StageTimeoutError } from './errors.js'
+import type { StageName } from './record.js'
 import type { TransactionContext } from './transaction.js'
 
 /** The stage being timed. */
 interface Running {
-  readonly stage: string
+  readonly stage: StageName
   readonly ms: number
   readonly tx: TransactionContext
+  /** `performance.now()` when the stage began: its time goes to `tx.stageTimes`. */
+  readonly started: number
   /** `performance.now()` past which the stage has run out of time. */
   readonly deadline: number
   readonly reject: (error: unknown) => void
@@ -37,11 +40,16 @@ export class StageTimer {
     this.#onLate = onLate
   }
 
-  /** Runs `work` for `stage` of `tx` within `ms`. */
-  run<T>(stage: string, ms: number, tx: TransactionContext, work: () => Promise<T>): Promise<T> {
-    const deadline = performance.now() + ms
+  /**
+   * Runs `work` for `stage` of `tx` within `ms`, and records in `tx.stageTimes` how long the
+   * stage took (until it settled, or ran out of time). One promise per stage: the lifecycle's
+   * own timing wrapper was another async function and promise per stage (issue 11).
+   */
+  run<T>(stage: StageName, ms: number, tx: TransactionContext, work: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    const deadline = started + ms
     return new Promise<T>((resolve, reject) => {
-      const running: Running = { stage, ms, tx, deadline, reject, timedOut: false }
+      const running: Running = { stage, ms, tx, started, deadline, reject, timedOut: false }
       this.#running = running
       this.#arm(deadline, ms)
       work().then(
@@ -79,6 +87,7 @@ export class StageTimer {
   #settle(running: Running): void {
     if (this.#running !== running) return
     this.#running = undefined
+    record(running)
     // Pending but idle until the next stage: it must not keep the process alive.
     this.#timer?.unref()
   }
@@ -95,9 +104,14 @@ export class StageTimer {
       return
     }
     this.#running = undefined
+    record(running)
     running.timedOut = true
     const error = new StageTimeoutError(running.stage, running.ms, running.tx.currentPlugin)
     running.tx.cancel(error)
     running.reject(error)
   }
+}
+
+function record(running: Running): void {
+  running.tx.stageTimes[running.stage] = Math.round((performance.now() - running.started) * 1000) / 1000
 }

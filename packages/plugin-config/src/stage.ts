@@ -258,6 +258,8 @@ function recompute(
 }
 
 function findConflicts(name: string, entries: readonly FileEntry[]): ConfigError[] {
+  // One file per config, the usual case, cannot conflict.
+  if (entries.length < 2) return []
   const byRole = new Map<string, FileEntry[]>()
   for (const entry of entries) {
     const role = entry.role.env ?? ''

@@ -5,6 +5,7 @@ import { positionAt, type Position } from './source.js'
 const REPLACEMENT = '\uFFFD'
 // U+FFFD written in the file itself, which is valid UTF-8 and must not be mistaken for a bad byte.
 const REPLACEMENT_BYTES = Buffer.from(REPLACEMENT, 'utf8')
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * The file's text, or a parse error at the first byte that is not UTF-8. TOML 1.0 requires
@@ -13,8 +14,16 @@ const REPLACEMENT_BYTES = Buffer.from(REPLACEMENT, 'utf8')
  * Windows editors write one and no parser here expects it.
  */
 export function decodeUtf8(bytes: Uint8Array, path: string): { ok: true; text: string } | { ok: false; error: ConfigParseError } {
+  // One native call checks and decodes, and drops a byte order mark (ignoreBOM is off): a
+  // save's small file took isUtf8, a Buffer view and toString before (issue 11).
+  try {
+    return { ok: true, text: STRICT_UTF8.decode(bytes) }
+  } catch {
+    // Not UTF-8: the slow path below finds where.
+  }
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (isUtf8(buffer)) {
+    // Not reached: the decoder refused bytes isUtf8 accepts. Decode as before rather than fail.
     const text = buffer.toString('utf8')
     return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text }
   }
