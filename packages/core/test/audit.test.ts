@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { appendFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { createHotReload, OptionsError, readAudit, type HotReloadEvent, type Logger, type TransactionRecord } from '@hotreload/core'
 import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
+import { spawnSourceScript } from '../../../test/helpers/source-child.js'
 import { outcomesPlugin } from './outcomes-plugin.js'
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 const trailDir = (root: string) => join(root, '.hotreload')
 const trailFile = (root: string) => join(root, '.hotreload', 'audit.jsonl')
 
@@ -163,22 +161,14 @@ test('a partial last line is skipped with a warning and does not swallow the nex
 test('the trail survives a SIGKILL in the middle of an append', async (t) => {
   const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
   t.after(() => project.cleanup())
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repoRoot, 'packages/core/test/fixtures/audit-kill-child.ts'), project.root], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+  const { child, stdout, stderr, exited } = spawnSourceScript('packages/core/test/fixtures/audit-kill-child.ts', [project.root])
   t.after(() => void child.kill('SIGKILL'))
 
-  let stdout = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   // Once a few records are written, kill as soon as the file ends inside a line (a write in
   // progress: a SIGKILL then cuts the write short); if no poll lands inside one within a few
   // seconds, kill anyway. Each poll reads one byte, so polling does not slow the writer.
   const file = trailFile(project.root)
-  await waitFor(() => /^tx 2$/m.test(stdout), { timeoutMs: 120_000, message: `three transactions in the child (stderr: ${stderr})` })
+  await waitFor(() => /^tx 2$/m.test(stdout()), { timeoutMs: 120_000, message: `three transactions in the child (stderr: ${stderr()})` })
   const fd = await open(file, 'r')
   const lastByte = async () => {
     const { size } = await fd.stat()

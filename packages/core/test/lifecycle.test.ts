@@ -2,10 +2,8 @@
 // stale transaction, time-limited notify, versions and run ids across restarts, and the two
 // seams (a change source whose bytes are not on disk, a watcher backend that is not chokidar).
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import {
   createHotReload,
@@ -20,9 +18,9 @@ import {
   type Reconciled,
   type WatcherBackend,
 } from '@hotreload/core'
-import { repoRoot } from '../../../test/helpers/cli.js'
 import { makeTempProject, recordEvents, waitFor } from '../../../test/helpers/index.js'
 import { startInstance } from '../../../test/helpers/instance.js'
+import { spawnSourceScript } from '../../../test/helpers/source-child.js'
 
 /** A handler that keeps each JSON file's parsed value, visible only from commit. */
 function jsonStore(name = 'json', files = 'conf/**/*.json') {
@@ -242,20 +240,12 @@ test('the recorded version survives many transactions written in place, and a st
 test('a run killed between transactions leaves a gap in the versions, never a repeat', async (t) => {
   const project = await makeTempProject({ 'conf/a.json': '{"n":1}' })
   t.after(() => project.cleanup())
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repoRoot, 'packages/core/test/fixtures/versions-kill-child.ts'), project.root], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  const { child, stdout, stderr, exited } = spawnSourceScript('packages/core/test/fixtures/versions-kill-child.ts', [project.root])
   t.after(() => void child.kill('SIGKILL'))
-  await waitFor(() => /^v 20$/m.test(stdout), { timeoutMs: 120_000, message: `twenty versions in the child (stderr: ${stderr})` })
+  await waitFor(() => /^v 20$/m.test(stdout()), { timeoutMs: 120_000, message: `twenty versions in the child (stderr: ${stderr()})` })
   child.kill('SIGKILL')
   await exited
-  const printed = Math.max(...[...stdout.matchAll(/^v (\d+)$/gm)].map((m) => Number(m[1])))
+  const printed = Math.max(...[...stdout().matchAll(/^v (\d+)$/gm)].map((m) => Number(m[1])))
   // Each printed version was committed and the next one reserved before reload() returned; the
   // child may have committed one more without printing it. Either way the restart is above both.
   const next = await createHotReload({ root: project.root, include: ['conf/**'], watch: false, audit: false, plugins: [jsonStore().plugin] })
