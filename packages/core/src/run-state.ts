@@ -146,8 +146,8 @@ export class RunState {
    * reached a reader, so a restart may use it), and lets go of the kept descriptor. Idempotent;
    * a later save opens the file anew. A failure leaves the reserved version: a gap, not a repeat.
    */
-  close(committed?: number): void {
-    if (this.#writable && committed !== undefined && this.#written > committed && this.#fd !== undefined) {
+  close(committed: number): void {
+    if (this.#writable && this.#written > committed && this.#fd !== undefined) {
       try {
         this.#write(committed)
       } catch {

@@ -197,7 +197,8 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
     if (closed) return
     const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath
     // A native watcher on a directory names the entry; one on a file, or a poller, the file itself.
-    const absolute = isAbsolute(path) ? path : typeof watched === 'string' ? (basename(watched) === path ? watched : join(watched, path)) : undefined
+    const onFile = typeof watched === 'string' && basename(watched) === path
+    const absolute = isAbsolute(path) ? path : typeof watched === 'string' ? (onFile ? watched : join(watched, path)) : undefined
     if (absolute === undefined) return
     const rel = relOf(absolute)
     if (rel === '' || isOutside(rel)) return
@@ -207,7 +208,7 @@ async function startChokidar(options: WatcherOptions): Promise<FileWatcher> {
       inodes.check(rel)
       if ((event === 'change' || event === 'rename') && matcher.isWatched(rel)) {
         // The directory's watch and the file's both report a write: one of the two is enough.
-        if (event === 'change' && writes.partner(rel, typeof watched === 'string' && basename(watched) === path)) return
+        if (event === 'change' && writes.partner(rel, onFile)) return
         writes.delivered(rel)
         badNames.check(rel)
         deliver('change', rel)

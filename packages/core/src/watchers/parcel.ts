@@ -81,20 +81,22 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
   // parcel adds a watch for a new directory after it has read it, like chokidar: files written
   // in between are found by listing it again.
 
+  // parcel's events do not say whether the path is a directory.
+  const isDirectory = async (absolute: string): Promise<boolean> => {
+    try {
+      return (await stat(absolute)).isDirectory()
+    } catch (error) {
+      if (isMissing(error)) return false
+      throw error
+    }
+  }
+
   const onCreate = async (absolute: string, rel: string): Promise<void> => {
     if (matcher.isWatched(rel)) deliver('add', rel)
     if (!matcher.couldContain(rel)) return
-    // parcel's events do not say whether the path is a directory.
-    let isDirectory = false
-    try {
-      isDirectory = (await stat(absolute)).isDirectory()
-    } catch (error) {
-      if (!isMissing(error)) throw error
-    }
-    if (isDirectory && !closed) {
-      deliver('addDir', rel)
-      relister.later(rel)
-    }
+    if (!(await isDirectory(absolute)) || closed) return
+    deliver('addDir', rel)
+    relister.later(rel)
   }
 
   // parcel reports a path deleted and created again within one batch as an update
@@ -102,13 +104,7 @@ async function startParcelWith(parcel: ParcelWatcher, options: WatcherOptions): 
   // re-created that fast is taken as one, everything applied below it reconsidered and its
   // files listed (an update of a directory's own attributes costs the same listing).
   const onUpdatedDirectory = async (absolute: string, rel: string): Promise<void> => {
-    try {
-      if (!(await stat(absolute)).isDirectory()) return
-    } catch (error) {
-      if (isMissing(error)) return
-      throw error
-    }
-    if (closed) return
+    if (!(await isDirectory(absolute)) || closed) return
     deliver('unlinkDir', rel)
     deliver('addDir', rel)
     relister.later(rel, RECREATED_DIRECTORY_RELIST_MS)
