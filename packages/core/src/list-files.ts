@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer'
-import type { Stats } from 'node:fs'
+import { readdirSync, type Dirent, type Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FileNameError } from './errors.js'
-import { retryOnFdLimit } from './fd-limit.js'
+import { isFdLimit, retryOnFdLimit } from './fd-limit.js'
 import type { PathMatcher } from './path-matcher.js'
 
 export interface ListOptions {
@@ -18,6 +18,11 @@ export interface ListOptions {
   onInvalidName?(dirRel: string, raw: Buffer): void
 }
 
+// A listing reads its directories synchronously (the readdir system call takes microseconds, a
+// thread-pool round trip per directory and a realpath per directory were half of a
+// 10,000-file listing, issue 11) and hands the event loop back after this many entries.
+const YIELD_EVERY_ENTRIES = 2048
+
 /**
  * Lists the watched files below a directory of `root`: root-relative, sorted, pruned by the
  * matcher. Symlinks are followed, as chokidar does; a symlink back to a directory above stops.
@@ -25,15 +30,16 @@ export interface ListOptions {
  */
 export async function listWatchedFiles(root: string, matcher: PathMatcher, options: ListOptions = {}): Promise<string[]> {
   const found: string[] = []
-  // `ancestors` holds the real paths above a directory: a symlink back to one of them is a loop.
-  const walk = async (dirRel: string, ancestors: ReadonlySet<string>): Promise<void> => {
+  let sinceYield = 0
+  // `real` is the directory's real path and `ancestors` the real paths above it: a symlink back
+  // to one of them is a loop. A directory reached through no symlink is its parent's real path
+  // plus its name, so only the start and symlinks cost a realpath.
+  const walk = async (dirRel: string, real: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    if (ancestors.has(real)) return
     const absolute = dirRel === '' ? root : join(root, dirRel)
-    let entries
-    let real
+    let entries: Dirent[]
     try {
-      real = await realpath(absolute)
-      if (ancestors.has(real)) return
-      entries = await retryOnFdLimit(`listing ${absolute}`, () => readdir(absolute, { withFileTypes: true }))
+      entries = await readEntries(absolute)
     } catch (error) {
       if (isMissing(error)) return
       if (!options.onUnreadableDirectory) throw error
@@ -42,31 +48,39 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
     }
     const below = new Set(ancestors).add(real)
     // readdir decodes a name that is not UTF-8 with U+FFFD: that path does not exist.
-    let invalid: ReadonlySet<string> = new Set()
+    let invalid: ReadonlySet<string> = NO_NAMES
     if (entries.some((entry) => entry.name.includes('\uFFFD'))) {
       const raw = await invalidNamesIn(root, matcher, dirRel)
       for (const name of raw) options.onInvalidName?.(dirRel, name)
       invalid = new Set(raw.map((name) => name.toString('utf8')))
     }
-    // Plain files and directories are sorted out synchronously (a promise per entry was most
-    // of a 10,000-file listing); only symlinks need a stat, and directories a listing.
-    const pending: Promise<void>[] = []
     const prefix = dirRel === '' ? '' : `${dirRel}/`
+    const subdirectories: string[] = []
     for (const entry of entries) {
       if (invalid.has(entry.name)) continue
       const rel = prefix + entry.name
-      if (entry.isSymbolicLink()) pending.push(followLink(rel, below))
+      if (entry.isSymbolicLink()) await followLink(rel, below)
       else if (entry.isDirectory()) {
-        if (matcher.couldContain(rel)) pending.push(walk(rel, below))
+        if (matcher.couldContain(rel)) subdirectories.push(entry.name)
       } else if (entry.isFile() && matcher.isWatched(rel)) found.push(rel)
     }
-    await Promise.all(pending)
+    sinceYield += entries.length
+    if (sinceYield >= YIELD_EVERY_ENTRIES) {
+      sinceYield = 0
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    for (const name of subdirectories) await walk(prefix + name, `${real}/${name}`, below)
   }
   const followLink = async (rel: string, below: ReadonlySet<string>): Promise<void> => {
     const target = await statOrMissing(join(root, rel))
     if (target === undefined) return
-    if (target.isDirectory() && matcher.couldContain(rel)) await walk(rel, below)
-    else if (target.isFile() && matcher.isWatched(rel)) found.push(rel)
+    if (target.isDirectory() && matcher.couldContain(rel)) {
+      const real = await realpath(join(root, rel)).catch((error: unknown) => {
+        if (isMissing(error)) return undefined
+        throw error
+      })
+      if (real !== undefined) await walk(rel, real, below)
+    } else if (target.isFile() && matcher.isWatched(rel)) found.push(rel)
   }
   const start = options.dirRel ?? ''
   if (!matcher.couldContain(start)) return []
@@ -80,8 +94,27 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
     })
     if (real !== undefined) above.add(real)
   }
-  await walk(start, above)
+  const startReal = await realpath(start === '' ? root : join(root, start)).catch((error: unknown) => {
+    if (isMissing(error)) return undefined
+    throw error
+  })
+  if (startReal !== undefined) await walk(start, startReal, above)
   return found.sort()
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set()
+
+/**
+ * A directory's entries, read synchronously; out of descriptors, through the thread pool with
+ * retries (fd-limit.ts) rather than failing the listing.
+ */
+async function readEntries(absolute: string): Promise<Dirent[]> {
+  try {
+    return readdirSync(absolute, { withFileTypes: true })
+  } catch (error) {
+    if (!isFdLimit(error)) throw error
+    return retryOnFdLimit(`listing ${absolute}`, () => readdir(absolute, { withFileTypes: true }))
+  }
 }
 
 /**
