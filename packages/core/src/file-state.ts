@@ -4,7 +4,8 @@ import { HotReloadError } from './errors.js'
 import { listWatchedFiles } from './list-files.js'
 import { mapLimit } from './map-limit.js'
 import type { PathMatcher } from './path-matcher.js'
-import { isStatFingerprint, MISSING, probeAsync, probeSync, statFingerprint, type Probe, type ReadNeeds, type Snapshot } from './read-probe.js'
+import { ListedStats } from './listed-stats.js'
+import { isStatFingerprint, LISTED, MISSING, probeAsync, probeSync, statFingerprint, type Probe, type ReadNeeds, type Snapshot } from './read-probe.js'
 import { commitToBaseline, type ChangeSource, type FileChange, type Fingerprint, type Reconciled, type ReconcileOptions } from './changes.js'
 
 export type { Reconciled } from './changes.js'
@@ -29,6 +30,8 @@ export interface FileStateOptions {
    * no limit.
    */
   needs?(rel: string): ReadNeeds
+  /** Overrides how far before the listing a ctime must lie to be trusted (listed-stats.ts); tests. */
+  listingSlackMs?: number
 }
 
 const DEFAULT_INLINE_LIMIT = 16 * 1024 * 1024
@@ -46,6 +49,7 @@ const MAX_HASHING = 8
 const DEFAULT_EMPTY_SETTLE_MS = 100
 const EMPTY_RECHECK_MS = [1, 2, 4, 8, 10]
 const EVERYTHING: ReadNeeds = Object.freeze({ bytes: true, maxBytes: Infinity })
+const LISTED_PROBE: Probe = Object.freeze({ state: 'present', snapshot: Object.freeze({ fingerprint: LISTED }) })
 
 /**
  * The default change source, the local files: the content fingerprints of the watched files
@@ -67,6 +71,11 @@ export class FileState implements ChangeSource {
   #loaded = false
   /** Emptied files waiting for their next event (see `#untilWritten`). */
   readonly #waiting = new Map<string, Set<() => void>>()
+  /** Files whose stat may postdate their listing: their next event is a change (listed-stats.ts). */
+  readonly #unsettled = new Set<string>()
+  readonly #listedStats: ListedStats
+  /** When the first listing started (`Date.now()`): what a `LISTED` file's stat is compared with. */
+  #listedAt: number | undefined
 
   constructor(root: string, matcher: PathMatcher, options: FileStateOptions = {}) {
     this.#root = root
@@ -76,6 +85,12 @@ export class FileState implements ChangeSource {
     this.#onInvalidName = options.onInvalidName
     this.#emptySettleMs = options.emptySettleMs ?? DEFAULT_EMPTY_SETTLE_MS
     this.#needs = options.needs ?? (() => EVERYTHING)
+    this.#listedStats = new ListedStats({
+      baseline: this.#baseline,
+      absoluteOf: (rel) => absoluteOf(root, rel),
+      unsettled: this.#unsettled,
+      ...(options.listingSlackMs !== undefined ? { slackMs: options.listingSlackMs } : {}),
+    })
   }
 
   /**
@@ -96,6 +111,7 @@ export class FileState implements ChangeSource {
    * following symlinks. Unreadable directories go to `onUnreadableDirectory`, else reject.
    */
   scan(dirRel = ''): Promise<string[]> {
+    if (!this.#loaded) this.#listedAt ??= Date.now()
     return listWatchedFiles(this.#root, this.#matcher, { dirRel, onUnreadableDirectory: this.#onUnreadableDirectory, onInvalidName: this.#onInvalidName })
   }
 
@@ -152,7 +168,7 @@ export class FileState implements ChangeSource {
         else noops.push(path)
       } else {
         const { fingerprint } = found.snapshot
-        const same = previous !== undefined && sameFile(previous, fingerprint)
+        const same = previous !== undefined && sameFile(previous, fingerprint) && !(this.#unsettled.size > 0 && this.#unsettled.has(path))
         if (!previous) created.push({ kind: 'created', path, absolutePath, fingerprint })
         else if (!same || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
         else noops.push(path)
@@ -185,9 +201,9 @@ export class FileState implements ChangeSource {
 
   /**
    * Probes `paths` (sorted, unique): small files synchronously, in batches with a turn of the
-   * event loop between them, larger ones through the thread pool a few at a time.
+   * event loop between them, larger ones through the thread pool a few at a time; progress per
+   * batch.
    */
-  /** Probes every path: small files synchronously in batches, the rest async; progress per batch. */
   async #probeAll(paths: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Probe[]> {
     const probes = new Array<Probe>(paths.length)
     const later: number[] = []
@@ -202,7 +218,13 @@ export class FileState implements ChangeSource {
         probes[i] = MISSING
         continue
       }
-      const found = probeSync(absoluteOf(this.#root, rel), this.#probeNeeds(rel), offload)
+      const needs = this.#probeNeeds(rel)
+      // The initial load takes a file no plugin reads by its listing; its stat follows the load.
+      if (!this.#loaded && !needs.bytes && needs.statOnly !== true) {
+        probes[i] = LISTED_PROBE
+        continue
+      }
+      const found = probeSync(absoluteOf(this.#root, rel), needs, offload)
       if (found === undefined) later.push(i)
       else if (found instanceof Promise) {
         hashing.push(found.then((probe) => void (probes[i] = probe)))
@@ -332,6 +354,20 @@ export class FileState implements ChangeSource {
   /** Takes the changes of a committed transaction into the baseline. */
   commit(changes: readonly FileChange[]): void {
     commitToBaseline(this.#baseline, changes)
+    let listed: string[] | undefined
+    for (const change of changes) {
+      if (this.#unsettled.size > 0) {
+        this.#unsettled.delete(change.path)
+        if (change.from !== undefined) this.#unsettled.delete(change.from)
+      }
+      if (change.fingerprint === LISTED) (listed ??= []).push(change.path)
+    }
+    if (listed) this.#listedStats.fill(listed, this.#listedAt ?? Date.now())
+  }
+
+  /** Stops the background work (the stats of listed files). Idempotent. */
+  stop(): void {
+    this.#listedStats.stop()
   }
 
   /** Drops the contents kept since `reconcile`; call it when a transaction ends. */
@@ -348,7 +384,8 @@ function pairRenames(deleted: FileChange[], created: FileChange[]): FileChange[]
   const byHash = new Map<string, FileChange[]>()
   for (const gone of deleted) {
     const hash = gone.previous?.hash
-    if (hash !== undefined) byHash.set(hash, [...(byHash.get(hash) ?? []), gone])
+    // Known by its listing alone: nothing to recognise it by.
+    if (hash !== undefined && hash !== LISTED.hash) byHash.set(hash, [...(byHash.get(hash) ?? []), gone])
   }
   // `created` follows the sorted paths already; only pairing below can change the order.
   if (byHash.size === 0) return created
@@ -378,6 +415,8 @@ function sameFile(previous: Fingerprint, found: Fingerprint): boolean {
  * fingerprinted by stat (nobody had read it), the same size and mtime.
  */
 function matches(found: Fingerprint, expected: Fingerprint): boolean {
+  // Listed, never stat'ed: whatever is there now is what the change stands for.
+  if (expected === LISTED) return true
   if (!isStatFingerprint(expected)) return found.hash === expected.hash
   return found.size === expected.size && found.mtimeMs === expected.mtimeMs
 }

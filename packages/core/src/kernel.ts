@@ -219,14 +219,15 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     // file written while both run is seen by one or the other. The watcher starts once the load
     // has listed the tree: a listing that ran out of descriptors (EMFILE, waited out in
     // fd-limit.ts) is over by then, and the reads that follow hold one descriptor at a time.
+    // A backend that crawls in a thread of its own (`startsWithLoad`) starts with the listing.
     starting = true
     const onBatch = (paths: string[]): void => queue.watched(paths)
     const watchFiles = resolved.watch && source === files
-    let listed!: (ok: boolean) => void
-    const afterListing = new Promise<boolean>((resolve) => (listed = resolve))
-    const loading = queue.initial(() => listed(true))
-    // A load that fails before its listing ends starts no watcher.
-    loading.catch(() => listed(false))
+    let listed: ((ok: boolean) => void) | undefined
+    const afterListing = backend.startsWithLoad === true ? Promise.resolve(true) : new Promise<boolean>((resolve) => (listed = resolve))
+    const loading = queue.initial(() => listed?.(true))
+    // A load that fails before its listing ends starts no watcher (one started with it is closed below).
+    loading.catch(() => listed?.(false))
     const [loaded, watching] = await Promise.allSettled([
       loading,
       watchFiles
@@ -249,6 +250,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
       detection = await startSourceDetection(source, onBatch, (error) => reportError(error, `the change source "${source.name}" failed`))
     }
   } catch (error) {
+    files.stop()
     stopFdNotices()
     runState.close(queue.version)
     writer.lock?.release()
@@ -274,6 +276,7 @@ export async function createHotReload(options: CreateOptions = {}): Promise<HotR
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true
+        files.stop()
         await detection?.close()
         await queue.drain()
         for (const fn of [...closeHandlers].reverse()) {

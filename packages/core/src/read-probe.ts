@@ -62,9 +62,18 @@ export function statFingerprint(stats: Pick<Stats, 'size' | 'mtimeMs'>): Fingerp
 }
 
 /**
+ * The fingerprint of a file the initial load found in its listing and did not stat, because no
+ * plugin reads it: size and mtime are unknown (-1). Shortly after the load the core stats such
+ * files in the background (listed-stats.ts); until then any event on one is a change. Its hash
+ * never equals a content hash or a real stat's.
+ */
+export const LISTED: Fingerprint = Object.freeze({ size: -1, mtimeMs: -1, hash: `${STAT_PREFIX}listed` })
+
+/**
  * Whether `fingerprint` was taken by size and mtime only (`stat:<size>:<mtimeMs>`), not from
  * the bytes: a file no plugin reads, over a plugin's size limit, or claimed with
- * `fingerprint: 'stat'`. Such a hash never equals a content hash.
+ * `fingerprint: 'stat'`, or known only by its listing (`LISTED`). Such a hash never equals a
+ * content hash.
  */
 export function isStatFingerprint(fingerprint: Fingerprint): boolean {
   return fingerprint.hash.startsWith(STAT_PREFIX)

@@ -1,8 +1,10 @@
-// What the local-files source reads (issue 11: files no plugin reads are fingerprinted by stat;
+// What the local-files source reads (issue 11: files no plugin reads are taken in by their
+// listing at start and fingerprinted by stat after it;
 // issue 12: a file over a plugin's size limit is refused by its size, never read).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { rename, truncate } from 'node:fs/promises'
 import { FileState } from '../src/file-state.js'
 import { createPathMatcher } from '../src/path-matcher.js'
@@ -10,53 +12,96 @@ import { DEFAULT_IGNORE, DEFAULT_INCLUDE } from '../src/options.js'
 import { ReadNeedsRegistry } from '../src/read-needs.js'
 import { createHotReload } from '../src/kernel.js'
 import type { Plugin } from '../src/plugin.js'
-import type { FileChange } from '../src/changes.js'
-import { makeTempProject } from '../../../test/helpers/index.js'
+import type { FileChange, Fingerprint } from '../src/changes.js'
+import { LISTED } from '../src/read-probe.js'
+import { makeTempProject, waitFor } from '../../../test/helpers/index.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 
-async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, claim: (reads: ReadNeedsRegistry) => void) {
+async function setup(t: { after(fn: () => Promise<void>): void }, files: Record<string, string>, claim: (reads: ReadNeedsRegistry) => void, options: { listingSlackMs?: number } = {}) {
   const project = await makeTempProject(files)
   t.after(() => project.cleanup())
   const reads = new ReadNeedsRegistry()
   claim(reads)
-  const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE), { needs: (rel) => reads.needs(rel) })
+  const state = new FileState(project.root, createPathMatcher(project.root, DEFAULT_INCLUDE, DEFAULT_IGNORE), { needs: (rel) => reads.needs(rel), ...options })
+  t.after(async () => state.stop())
   return { project, state }
 }
 
-test('a claimed file is hashed at once; an unclaimed one is fingerprinted by size and mtime, and read() still returns its bytes', async (t) => {
+/** Resolves once the background stat (listed-stats.ts) has replaced `rel`'s `LISTED` entry. */
+function untilStated(state: FileState, rel: string): Promise<Fingerprint> {
+  return waitFor(
+    () => {
+      const entry = state.baseline().get(rel)
+      return entry !== LISTED ? entry : undefined
+    },
+    { timeoutMs: 5000, message: `the stat of ${rel}` },
+  )
+}
+
+test('a claimed file is hashed at once; an unclaimed one is taken in by its listing, stat\'ed after the commit, and read() returns its bytes', async (t) => {
   const { state } = await setup(t, { 'config/app.json': '{"a":1}', 'static/logo.svg': '<svg/>' }, (reads) => void reads.add(['config/**']))
   const { changes } = await state.reconcile(await state.scan())
   const byPath = new Map(changes.map((c) => [c.path, c]))
   assert.equal(byPath.get('config/app.json')?.fingerprint?.hash, sha256('{"a":1}'))
   const lazy = byPath.get('static/logo.svg') as FileChange
-  assert.match(lazy.fingerprint?.hash ?? '', /^stat:6:/)
+  assert.equal(lazy.fingerprint, LISTED)
   assert.equal((await state.read(lazy)).toString(), '<svg/>')
+  state.commit(changes)
+  assert.match((await untilStated(state, 'static/logo.svg')).hash, /^stat:6:/)
+  assert.equal(state.baseline().get('config/app.json')?.hash, sha256('{"a":1}'))
 })
 
-test('an unclaimed file rewritten after it was fingerprinted is not served as the fingerprinted bytes', async (t) => {
-  const { project, state } = await setup(t, { 'static/a.txt': 'one' }, () => undefined)
+test('stop() ends the background stats: what is still listed stays so, and nothing is left scheduled', async (t) => {
+  const { state } = await setup(t, { 'static/a.txt': 'a' }, () => undefined)
   const { changes } = await state.reconcile(await state.scan())
-  const [change] = changes
-  await project.write('static/a.txt', 'three')
-  await assert.rejects(state.read(change as FileChange), (error: Error & { code?: string }) => error.code === 'HR_FILE_CHANGED' && error.message.includes('static/a.txt'))
+  state.commit(changes)
+  state.stop()
+  state.stop()
+  assert.equal(state.baseline().get('static/a.txt'), LISTED)
+  assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Immediate').length, 0)
 })
 
-test('an unclaimed file moved keeps its size and mtime: the move pairs as a rename', async (t) => {
+test('an unclaimed file rewritten after it was stat\'ed is not served as the fingerprinted bytes', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'one' }, () => undefined)
+  const initial = await state.reconcile(await state.scan())
+  state.commit(initial.changes)
+  const stated = await untilStated(state, 'static/a.txt')
+  const change: FileChange = { kind: 'modified', path: 'static/a.txt', absolutePath: project.path('static/a.txt'), fingerprint: stated, previous: stated }
+  assert.equal((await state.read(change)).toString(), 'one')
+  await project.write('static/a.txt', 'three')
+  await assert.rejects(state.read(change), (error: Error & { code?: string }) => error.code === 'HR_FILE_CHANGED' && error.message.includes('static/a.txt'))
+})
+
+test('an unclaimed file moved keeps its size and mtime: once stat\'ed, the move pairs as a rename', async (t) => {
   const { project, state } = await setup(t, { 'static/a.txt': 'content' }, () => undefined)
   const initial = await state.reconcile(await state.scan())
   state.commit(initial.changes)
   state.release()
+  await untilStated(state, 'static/a.txt')
   await rename(project.path('static/a.txt'), project.path('static/b.txt'))
   const { changes } = await state.reconcile(['static/a.txt', 'static/b.txt'])
   assert.deepEqual(changes.map((c) => `${c.kind} ${c.from ?? ''} -> ${c.path}`), ['renamed static/a.txt -> static/b.txt'])
 })
 
+test('an unclaimed file moved before its stat: a deletion and a creation, not lost', async (t) => {
+  const { project, state } = await setup(t, { 'static/a.txt': 'content' }, () => undefined)
+  const initial = await state.reconcile(await state.scan())
+  state.commit(initial.changes)
+  state.stop()
+  await rename(project.path('static/a.txt'), project.path('static/b.txt'))
+  const { changes } = await state.reconcile(['static/a.txt', 'static/b.txt'])
+  assert.deepEqual(changes.map((c) => `${c.kind} ${c.from ?? ''} -> ${c.path}`), ['deleted  -> static/a.txt', 'created  -> static/b.txt'])
+  assert.equal(changes[0]?.previous, LISTED)
+})
+
 test('an unclaimed file is hashed at its first change: then the same bytes again, or a re-listing with its stat unchanged, is no change', async (t) => {
-  const { project, state } = await setup(t, { 'static/a.txt': 'one', 'static/b.txt': 'bee' }, () => undefined)
+  const { project, state } = await setup(t, { 'static/a.txt': 'one', 'static/b.txt': 'bee' }, () => undefined, { listingSlackMs: 0 })
   const initial = await state.reconcile(await state.scan())
   state.commit(initial.changes)
   state.release()
+  await untilStated(state, 'static/a.txt')
+  await untilStated(state, 'static/b.txt')
   // Re-listed (an addDir, a relist) with nothing touched: the stat fingerprint still holds.
   const relisted = await state.reconcile(['static/a.txt', 'static/b.txt'])
   assert.deepEqual(relisted.changes, [])
@@ -71,6 +116,32 @@ test('an unclaimed file is hashed at its first change: then the same bytes again
   const again = await state.reconcile(['static/a.txt'])
   assert.deepEqual(again.changes, [])
   assert.deepEqual(again.noops, ['static/a.txt'])
+})
+
+test('an unclaimed file before its stat, or changed since its listing, counts any event as a change; an older one does not', async (t) => {
+  // listingSlackMs 50: a ctime more than 50 ms before the listing is trusted (the kernel stamps
+  // ctime from a clock that may run a tick behind), so the files setup wrote, once that old,
+  // are settled when stat'ed, and a file written after the listing is not.
+  const { project, state } = await setup(t, { 'static/old.txt': 'old', 'static/new.txt': 'new', 'static/early.txt': 'early' }, () => undefined, { listingSlackMs: 50 })
+  await waitFor(() => Date.now() - statSync(project.path('static/new.txt')).ctimeMs > 100, { message: 'the files to be 100 ms old' })
+  const initial = await state.reconcile(await state.scan())
+  // Changed after the listing, before the stat (its event still on the way): the stat taken
+  // then is of the new state (same size), so it must not make that event a no-op.
+  await project.write('static/new.txt', 'NEW')
+  state.commit(initial.changes)
+  // Before its stat (taken on a later turn of the event loop): an event on a listed file is a
+  // change, its size and mtime being unknown.
+  const beforeStat = await state.reconcile(['static/early.txt'])
+  assert.deepEqual(beforeStat.changes.map((c) => [c.kind, c.path]), [['modified', 'static/early.txt']])
+  await untilStated(state, 'static/old.txt')
+  await untilStated(state, 'static/new.txt')
+  const events = await state.reconcile(['static/old.txt', 'static/new.txt'])
+  assert.deepEqual(events.changes.map((c) => [c.kind, c.path]), [['modified', 'static/new.txt']])
+  assert.deepEqual(events.noops, ['static/old.txt'])
+  state.commit(events.changes)
+  // Once that change is taken in, the file is like any other.
+  const again = await state.reconcile(['static/new.txt'])
+  assert.deepEqual(again.changes, [])
 })
 
 test('a file over a claim\'s maxFileBytes is fingerprinted by stat, never read, and read() rejects naming the file and the limit', async (t) => {

@@ -52,4 +52,12 @@ export interface WatcherBackend {
   load?(options?: Pick<WatcherOptions, 'usePolling'>): Promise<void>
   /** Starts watching; resolves once the backend reports changes. */
   start(options: WatcherOptions): Promise<FileWatcher>
+  /**
+   * When the kernel calls `start`. False (the default): once the initial load has listed the
+   * tree, so a backend that scans on the JavaScript thread and opens descriptors as it goes does
+   * not compete with the listing for either. True: at once, alongside the whole load, for a
+   * backend whose start-up crawl runs in a thread of its own (@parcel/watcher): ready then comes
+   * after the slower of the two.
+   */
+  readonly startsWithLoad?: boolean
 }

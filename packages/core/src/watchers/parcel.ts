@@ -57,6 +57,9 @@ export const parcelBackend: WatcherBackend = Object.freeze({
     await loadParcel()
   },
   start: (options: WatcherOptions) => startParcel(options),
+  // Its crawl of the tree runs in parcel's own thread: started with the load, it is over by the
+  // time the load is (10,000 files: ready 218-262 ms after the listing, 166-227 ms with it).
+  startsWithLoad: true,
 })
 
 /** Starts a `@parcel/watcher` subscription on `options.root` (see `startParcelWith`). */
