@@ -1,7 +1,12 @@
 /** What happened to one file, as reconciled against the last applied state. */
 export type ChangeKind = 'created' | 'modified' | 'deleted' | 'renamed'
 
-/** Size, modification time and sha256 of a file's bytes: identical bytes mean no change. */
+/**
+ * Size, modification time and sha256 of a file's bytes: identical bytes mean no change. A file
+ * no plugin reads is fingerprinted by size and mtime (`hash` is `stat:<size>:<mtimeMs>`); in
+ * the initial load such a file is known by its listing alone (`size` and `mtimeMs` are -1,
+ * `hash` is `stat:listed`) and stat'ed just after the load is committed.
+ */
 export interface Fingerprint {
   readonly size: number
   readonly mtimeMs: number

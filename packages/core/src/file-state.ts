@@ -187,7 +187,8 @@ export class FileState implements ChangeSource {
 
   /**
    * What to read of `rel` now. At the initial load, only what plugins declared (a file nobody
-   * claims is fingerprinted by stat: a large tree starts without reading it). After it, a
+   * claims is taken in by its listing, and stat'ed after the load: a large tree starts without
+   * reading it). After it, a
    * changed file is read and hashed unless a plugin claimed it with `fingerprint: 'stat'`
    * (it reads the file itself), within the plugins' size limit, so its
    * fingerprint becomes a content hash at its first change and touching it or writing the same

@@ -103,8 +103,9 @@ export interface Kernel {
   /**
    * Adds `globs` to the watched set and claims, in detect, every change whose path (or, for a
    * rename, former path) matches them and passes `filter`. Claimed files are read and hashed as
-   * they are reconciled (by stat only with `options.fingerprint: 'stat'`); a file no plugin claims is fingerprinted by size and mtime and read
-   * only if `tx.read()` asks for it. With `options.maxFileBytes`, a larger file is never read:
+   * they are reconciled (by stat only with `options.fingerprint: 'stat'`); a file no plugin
+   * claims is fingerprinted by size and mtime (in the initial load by its listing alone, see
+   * `Fingerprint`) and read only if `tx.read()` asks for it. With `options.maxFileBytes`, a larger file is never read:
    * it is fingerprinted by stat (its `fingerprint.size` tells the plugin to refuse it) and
    * `tx.read()` rejects with `HR_FILE_TOO_LARGE`. Returns its removal.
    */
