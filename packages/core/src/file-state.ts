@@ -168,7 +168,7 @@ export class FileState implements ChangeSource {
         else noops.push(path)
       } else {
         const { fingerprint } = found.snapshot
-        const same = previous !== undefined && sameFile(previous, fingerprint) && !(this.#unsettled.size > 0 && this.#unsettled.has(path))
+        const same = previous !== undefined && sameFile(previous, fingerprint) && !this.#unsettled.has(path)
         if (!previous) created.push({ kind: 'created', path, absolutePath, fingerprint })
         else if (!same || force.has(path)) modified.push({ kind: 'modified', path, absolutePath, fingerprint, previous })
         else noops.push(path)
@@ -357,10 +357,8 @@ export class FileState implements ChangeSource {
     commitToBaseline(this.#baseline, changes)
     let listed: string[] | undefined
     for (const change of changes) {
-      if (this.#unsettled.size > 0) {
-        this.#unsettled.delete(change.path)
-        if (change.from !== undefined) this.#unsettled.delete(change.from)
-      }
+      this.#unsettled.delete(change.path)
+      if (change.from !== undefined) this.#unsettled.delete(change.from)
       if (change.fingerprint === LISTED) (listed ??= []).push(change.path)
     }
     if (listed) this.#listedStats.fill(listed, this.#listedAt ?? Date.now())

@@ -75,10 +75,7 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
     const target = await statOrMissing(join(root, rel))
     if (target === undefined) return
     if (target.isDirectory() && matcher.couldContain(rel)) {
-      const real = await realpath(join(root, rel)).catch((error: unknown) => {
-        if (isMissing(error)) return undefined
-        throw error
-      })
+      const real = await realpathOrMissing(join(root, rel))
       if (real !== undefined) await walk(rel, real, below)
     } else if (target.isFile() && matcher.isWatched(rel)) found.push(rel)
   }
@@ -88,16 +85,10 @@ export async function listWatchedFiles(root: string, matcher: PathMatcher, optio
   const above = new Set<string>()
   const parts = start.split('/').slice(0, -1)
   for (let i = 0; start !== '' && i <= parts.length; i++) {
-    const real = await realpath(join(root, ...parts.slice(0, i))).catch((error: unknown) => {
-      if (isMissing(error)) return undefined
-      throw error
-    })
+    const real = await realpathOrMissing(join(root, ...parts.slice(0, i)))
     if (real !== undefined) above.add(real)
   }
-  const startReal = await realpath(start === '' ? root : join(root, start)).catch((error: unknown) => {
-    if (isMissing(error)) return undefined
-    throw error
-  })
+  const startReal = await realpathOrMissing(start === '' ? root : join(root, start))
   if (startReal !== undefined) await walk(start, startReal, above)
   return found.sort()
 }
@@ -154,6 +145,16 @@ function escapeBytes(raw: Buffer): string {
     out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`
   }
   return out
+}
+
+/** `realpath`, with a missing path (or a dangling or looping symlink) as undefined. */
+async function realpathOrMissing(absolute: string): Promise<string | undefined> {
+  try {
+    return await realpath(absolute)
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    throw error
+  }
 }
 
 /** `stat`, with a missing path (or a dangling or looping symlink) as undefined. */
