@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 
-/** The options SchemaSet creates its Ajv with (validate.ts), less `validateSchema`. */
+/** validate.ts's AJV_OPTIONS (meta-validator.test.ts checks they are equal). */
 export const AJV_OPTIONS = Object.freeze({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTypes: false })
 export const DRAFT_07 = 'http://json-schema.org/draft-07/schema'
 

@@ -10,6 +10,12 @@ import { locateInLayers, type ConfigLayer } from './merge.js'
 const addFormats = addFormatsPlugin.default
 
 /**
+ * The options every config schema is compiled with. scripts/meta-validator-code.mjs generates
+ * the meta-schema check with the same ones (a test compares the two).
+ */
+export const AJV_OPTIONS = Object.freeze({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTypes: false })
+
+/**
  * The schemas of every named config, each compiled once by ajv when the plugin is created:
  * all errors are collected, `default` values are filled in, and the usual string formats
  * (`uri`, `email`, `date-time`, `hostname`, ...) are checked.
@@ -22,7 +28,7 @@ export class SchemaSet {
     // validateSchema off: ajv would compile the draft-07 meta-schema in every new instance
     // (40-60 ms, most of creating the plugin, issue 11). Its own validator of it, generated
     // ahead (meta-validator.generated.ts), checks each schema instead, with the same errors.
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTypes: false, validateSchema: false })
+    const ajv = new Ajv({ ...AJV_OPTIONS, validateSchema: false })
     addFormats(ajv)
     for (const [name, schema] of Object.entries(schemas)) {
       try {

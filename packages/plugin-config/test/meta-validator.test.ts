@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
 import { ConfigOptionsError } from '../src/errors.js'
-import { SchemaSet } from '../src/validate.js'
+import { AJV_OPTIONS as SCHEMA_SET_OPTIONS, SchemaSet } from '../src/validate.js'
 // @ts-expect-error: a plain .mjs script with no types.
 import { AJV_OPTIONS, metaValidatorCode } from '../scripts/meta-validator-code.mjs'
 
@@ -16,6 +16,10 @@ const addFormats = addFormatsPlugin.default
 test('src/meta-validator.generated.ts is what the generator writes for the installed ajv (run scripts/generate-meta-validator.mjs if not)', () => {
   const committed = readFileSync(new URL('../src/meta-validator.generated.ts', import.meta.url), 'utf8')
   assert.equal(committed, metaValidatorCode())
+})
+
+test('the generator compiles the meta-schema with the options SchemaSet compiles schemas with', () => {
+  assert.deepEqual({ ...(AJV_OPTIONS as object) }, { ...SCHEMA_SET_OPTIONS })
 })
 
 /** What ajv itself says of `schema` with meta-schema validation on: undefined when it compiles. */
